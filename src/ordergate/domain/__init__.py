@@ -1,0 +1,1 @@
+"""The trading domain: pure value types, the order state machine, fills and positions."""

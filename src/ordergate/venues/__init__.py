@@ -1,0 +1,1 @@
+"""Venue adapters: the interface and its implementations."""
