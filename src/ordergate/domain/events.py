@@ -9,7 +9,7 @@ Schema versions
 ---------------
 Each event class declares ``SCHEMA_VERSION``. When a class changes shape, its version is
 bumped and an upcaster from the old version is registered in
-:mod:`ordergate.domain.upcasting`, so events written years ago still read as today's types.
+:mod:`ordergate.oms.codec`, so events written years ago still read as today's types.
 """
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""The Order Management Service: order lifecycle, fills, positions."""

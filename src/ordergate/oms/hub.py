@@ -1,0 +1,77 @@
+"""In-process fan-out of appended events to live subscribers (the /ws/executions socket).
+
+Each subscriber has a bounded queue. A subscriber that falls behind by more than its queue
+is cut off with an explicit overflow marker rather than slowing the OMS down or silently
+losing events; it can resume from the event log by position.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+from ordergate.domain.events import OrderEvent
+
+__all__ = ["EventHub", "SubscriberOverflow", "Subscription"]
+
+
+class SubscriberOverflow(Exception):
+    """The subscriber fell more than its queue size behind and was cut off."""
+
+
+_OVERFLOW = object()
+
+
+class Subscription:
+    """One subscriber's stream of ``(log position, event)`` pairs."""
+
+    def __init__(self, hub: EventHub, maxsize: int) -> None:
+        self._hub = hub
+        self._queue: asyncio.Queue[tuple[int, OrderEvent] | object] = asyncio.Queue(maxsize + 1)
+        self._maxsize = maxsize
+        self.closed = False
+
+    def _offer(self, item: tuple[int, OrderEvent]) -> None:
+        if self.closed:
+            return
+        if self._queue.qsize() >= self._maxsize:
+            self.closed = True
+            self._queue.put_nowait(_OVERFLOW)
+            self._hub.unsubscribe(self)
+            return
+        self._queue.put_nowait(item)
+
+    async def __aiter__(self) -> AsyncIterator[tuple[int, OrderEvent]]:
+        while True:
+            item = await self._queue.get()
+            if item is _OVERFLOW:
+                raise SubscriberOverflow("subscriber fell behind; resume from the log")
+            assert isinstance(item, tuple)
+            yield item
+
+    def close(self) -> None:
+        """Stop receiving events."""
+        self.closed = True
+        self._hub.unsubscribe(self)
+
+
+class EventHub:
+    """Publishes each appended event to every live subscriber, in append order."""
+
+    def __init__(self) -> None:
+        self._subscribers: set[Subscription] = set()
+
+    def subscribe(self, maxsize: int = 10_000) -> Subscription:
+        """Return a new subscription to events appended from now on."""
+        subscription = Subscription(self, maxsize)
+        self._subscribers.add(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        """Remove a subscription (idempotent)."""
+        self._subscribers.discard(subscription)
+
+    def publish(self, position: int, event: OrderEvent) -> None:
+        """Offer one event to every subscriber without waiting."""
+        for subscription in tuple(self._subscribers):
+            subscription._offer((position, event))
