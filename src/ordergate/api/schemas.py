@@ -54,6 +54,13 @@ def iso(ns: int | None) -> str | None:
     return moment.replace(microsecond=(ns // 1_000) % 1_000_000).isoformat().replace("+00:00", "Z")
 
 
+def _finite(request: msgspec.Struct) -> None:
+    for name in ("quantity", "price", "stop_price"):
+        value = getattr(request, name)
+        if value is not None and not value.is_finite():
+            raise ValueError(f"{name} must be a finite number - at `$.{name}`")
+
+
 class OrderRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Body of POST /api/orders."""
 
@@ -70,6 +77,9 @@ class OrderRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     venue: str = "smart"
     portfolio: str | None = None
     strategy: str | None = None
+
+    def __post_init__(self) -> None:
+        _finite(self)
 
     def command(self) -> SubmitOrder:
         """Return the OMS command for this request."""
@@ -98,6 +108,9 @@ class ModifyRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     stop_price: Decimal | None = None
     time_in_force: TimeInForce | None = None
     expire_time: Timestamp | None = None
+
+    def __post_init__(self) -> None:
+        _finite(self)
 
     def command(self, order_id: str) -> ModifyOrder:
         """Return the OMS command for this request."""
