@@ -104,6 +104,7 @@ class OrderManager:
             await venue.connect()
             self._tasks.append(asyncio.create_task(self._pump_reports(venue)))
             self._tasks.append(asyncio.create_task(self._pump_market_data(venue)))
+            await self.reconcile(venue)
         self.ready = True
         log.info("oms started", orders=len(self.projections.orders), venues=list(self.venues))
 
@@ -333,6 +334,50 @@ class OrderManager:
             if not events:
                 return order
             return await self._commit(events)
+
+    async def reconcile(self, venue: VenueAdapter) -> int:
+        """Bring open orders in line with the venue after a (re)connect; return the changes.
+
+        Fills the venue reports that the log lacks are applied (duplicates are ignored by
+        execution id); orders the log holds open but the venue does not know are canceled,
+        since the venue will never report on them again.
+        """
+        changes = 0
+        for fill in await venue.fills_since(0):
+            if fill.order_id in self.projections.orders:
+                before = self.projections.orders[fill.order_id].version
+                order = await self.handle_report(
+                    ExecutionReport(
+                        kind=ExecKind.TRADE,
+                        venue=venue.name,
+                        order_id=fill.order_id,
+                        venue_order_id=fill.venue_order_id,
+                        execution_id=fill.execution_id,
+                        last_quantity=fill.quantity,
+                        last_price=fill.price,
+                        fee=fill.fee,
+                        fee_currency=fill.fee_currency,
+                        liquidity=fill.liquidity,
+                        ts_event=fill.ts_event,
+                    )
+                )
+                changes += order is not None and order.version != before
+        at_venue = {report.order_id for report in await venue.open_orders()}
+        for order in list(self.projections.orders.values()):
+            if order.venue == venue.name and order.status.is_open and order.id not in at_venue:
+                await self.handle_report(
+                    ExecutionReport(
+                        kind=ExecKind.CANCELED,
+                        venue=venue.name,
+                        order_id=order.id,
+                        reason="not open at the venue on reconnect",
+                        ts_event=self.clock.now_ns(),
+                    )
+                )
+                changes += 1
+        if changes:
+            log.warning("reconciled with venue", venue=venue.name, changes=changes)
+        return changes
 
     # -- internals -------------------------------------------------------------------------
 

@@ -1,0 +1,162 @@
+"""The ``ordergate`` command: serve, demo, and event log tools."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import structlog
+import uvicorn
+
+from ordergate import __version__
+from ordergate.api import create_app
+from ordergate.config import Settings
+from ordergate.eventstore import open_recorder
+from ordergate.platform import Platform
+
+__all__ = ["main"]
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(level=level.upper(), format="%(message)s", stream=sys.stderr)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    structlog.configure(
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+    )
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = Settings()
+    if args.data_dir is not None:
+        settings.data_dir = Path(args.data_dir)
+    if args.store is not None:
+        settings.store_url = args.store
+    if getattr(args, "host", None) is not None:
+        settings.host = args.host
+    if getattr(args, "port", None) is not None:
+        settings.port = args.port
+    if getattr(args, "latency_ms", None) is not None:
+        settings.sim_latency_ns = int(args.latency_ms * 1_000_000)
+    return settings
+
+
+def _wipe(settings: Settings) -> None:
+    if settings.store_url is None and settings.data_dir.exists():
+        for path in settings.data_dir.glob("events.db*"):
+            path.unlink()
+
+
+async def _serve(settings: Settings, *, banner: bool, script: bool) -> int:
+    platform = Platform(settings)
+    app = create_app(platform)
+    config = uvicorn.Config(
+        app, host=settings.host, port=settings.port, log_level="warning", access_log=False
+    )
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        if serving.done():
+            return 1  # the port is taken or the store could not open: uvicorn said why
+        await asyncio.sleep(0.05)
+    url = f"http://{settings.host}:{settings.port}"
+    if banner:
+        print(_banner(url, settings), flush=True)
+    if script:
+        from ordergate.demo import run_script
+
+        try:
+            await run_script(url)
+        finally:
+            server.should_exit = True
+    await serving
+    return 0
+
+
+def _banner(url: str, settings: Settings) -> str:
+    return f"""
+ordergate {__version__} is running at {url}  (API docs: {url}/docs)
+event store: {settings.resolved_store_url()}   venue: SIM (simulated exchange)
+
+Place an order:
+  curl -s -X POST {url}/api/orders -H 'content-type: application/json' \\
+    -d '{{"client_order_id":"my-1","account":"DEMO","symbol":"AAPL","side":"BUY",
+         "order_type":"LIMIT","quantity":"10","price":"189.50","time_in_force":"GTC"}}'
+  curl -s {url}/api/orders
+  curl -s {url}/api/positions
+
+Press Ctrl+C to stop; data stays in {settings.data_dir}/ (start afresh with --fresh).
+"""
+
+
+async def _verify(settings: Settings) -> int:
+    recorder = open_recorder(settings.resolved_store_url())
+    await recorder.start()
+    try:
+        report = await recorder.verify()
+    finally:
+        await recorder.close()
+    if report.first_break is None:
+        print(f"ok: {report.checked} events, hash chain intact")
+        return 0
+    brk = report.first_break
+    print(f"BROKEN at position {brk.position} ({brk.kind}): {brk.message}")
+    print(f"{report.checked} events checked")
+    return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ordergate", description="Trading execution platform.")
+    parser.add_argument("--version", action="version", version=f"ordergate {__version__}")
+    parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning"])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--data-dir", help="data directory (default ./data)")
+        p.add_argument("--store", help="event store URL: sqlite:///path or postgresql://...")
+
+    for name, text in (
+        ("serve", "run the API server"),
+        ("demo", "run the API with the simulated venue and print how to use it"),
+    ):
+        p = commands.add_parser(name, help=text)
+        common(p)
+        p.add_argument("--host", help="listen address (default 127.0.0.1)")
+        p.add_argument("--port", type=int, help="listen port (default 8000)")
+        p.add_argument("--latency-ms", type=float, help="simulated venue latency in ms")
+        p.add_argument("--fresh", action="store_true", help="delete the event log first")
+        if name == "demo":
+            p.add_argument(
+                "--script",
+                action="store_true",
+                help="place, modify and cancel orders, print the blotter and positions, exit",
+            )
+    events = commands.add_parser("events", help="event log tools")
+    event_commands = events.add_subparsers(dest="events_command", required=True)
+    verify = event_commands.add_parser("verify", help="walk the hash chain; report tampering")
+    common(verify)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``ordergate`` command line."""
+    args = _parser().parse_args(argv)
+    _configure_logging(args.log_level)
+    settings = _settings(args)
+    if args.command == "events":
+        return asyncio.run(_verify(settings))
+    if args.fresh:
+        _wipe(settings)
+    demo = args.command == "demo"
+    try:
+        return asyncio.run(_serve(settings, banner=demo, script=demo and args.script))
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

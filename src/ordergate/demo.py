@@ -1,0 +1,111 @@
+"""``ordergate demo --script``: a short session against a running server, over HTTP.
+
+Places a market order and a limit order, modifies the limit order, cancels it, then prints
+the blotter and the positions, exactly as a client program would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+__all__ = ["run_script"]
+
+_FINAL = {"FILLED", "CANCELED", "REJECTED", "EXPIRED"}
+
+
+async def _until(
+    client: httpx.AsyncClient, order_id: str, statuses: set[str], timeout_s: float = 10.0
+) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        order: dict[str, Any] = (await client.get(f"/api/orders/{order_id}")).json()
+        if order["status"] in statuses or time.monotonic() > deadline:
+            return order
+        await asyncio.sleep(0.02)
+
+
+def _line(order: dict[str, Any]) -> str:
+    return (
+        f"{order['id']:<26} {order['symbol']:<8} {order['side']:<4} {order['order_type']:<6} "
+        f"{order['quantity']:>8} {order['price'] or '-':>10} {order['status']:<16} "
+        f"{order['filled_quantity']:>8} {order['average_fill_price'] or '-':>12}"
+    )
+
+
+async def run_script(url: str, account: str = "DEMO") -> None:
+    """Run the demo session against the server at ``url`` and print what happened."""
+    tag = f"{time.time_ns() // 1_000_000:x}"
+    async with httpx.AsyncClient(base_url=url, timeout=10) as client:
+        print("1. market order: BUY 10 AAPL")
+        market = await client.post(
+            "/api/orders",
+            json={
+                "client_order_id": f"demo-mkt-{tag}",
+                "account": account,
+                "symbol": "AAPL",
+                "side": "BUY",
+                "order_type": "MARKET",
+                "quantity": "10",
+                "time_in_force": "IOC",
+            },
+        )
+        market.raise_for_status()
+        filled = await _until(client, market.json()["id"], _FINAL)
+        print(f"   -> {filled['status']} at {filled['average_fill_price']}")
+        reference = Decimal(filled["average_fill_price"] or "190")
+        price = (reference * Decimal("0.98")).quantize(Decimal("0.01"))
+
+        print(f"2. limit order: BUY 5 AAPL at {price} (below the market, so it rests)")
+        limit = await client.post(
+            "/api/orders",
+            json={
+                "client_order_id": f"demo-lmt-{tag}",
+                "account": account,
+                "symbol": "AAPL",
+                "side": "BUY",
+                "order_type": "LIMIT",
+                "quantity": "5",
+                "price": str(price),
+                "time_in_force": "GTC",
+            },
+        )
+        limit.raise_for_status()
+        order_id = limit.json()["id"]
+        resting = await _until(client, order_id, {"NEW"} | _FINAL)
+        print(f"   -> {resting['status']} (venue order id {resting['venue_order_id']})")
+
+        lower = price - Decimal("0.50")
+        print(f"3. modify: quantity 8, price {lower}")
+        (await client.put(f"/api/orders/{order_id}", json={"quantity": "8", "price": str(lower)}))
+        modified = await _until(client, order_id, {"NEW", "PARTIALLY_FILLED"} | _FINAL)
+        print(f"   -> {modified['status']}: {modified['quantity']} @ {modified['price']}")
+
+        print("4. cancel")
+        await client.delete(f"/api/orders/{order_id}")
+        canceled = await _until(client, order_id, _FINAL)
+        print(f"   -> {canceled['status']}")
+
+        print("\nBlotter (latest first)")
+        header = (
+            f"{'id':<26} {'symbol':<8} {'side':<4} {'type':<6} {'qty':>8} {'price':>10} "
+            f"{'status':<16} {'filled':>8} {'avg price':>12}"
+        )
+        print(header)
+        orders = (await client.get("/api/orders", params={"account": account, "limit": 10})).json()
+        for order in orders["items"]:
+            print(_line(order))
+
+        print("\nPositions")
+        for position in (await client.get("/api/positions", params={"account": account})).json()[
+            "items"
+        ]:
+            print(
+                f"{position['account']:<8} {position['symbol']:<8} qty {position['quantity']:>8}"
+                f"  avg {position['average_price']}  realized {position['realized_pnl']}"
+                f"  unrealized {position['unrealized_pnl']} (mark {position['mark_price']})"
+            )
