@@ -146,7 +146,11 @@ def decide_report(order: Order, report: ExecutionReport, ts_init: int) -> list[O
     )
     match report.kind:
         case ExecKind.ACCEPTED:
-            if order.venue_order_id is not None and order.status is not OrderStatus.PENDING_NEW:
+            acked = order.status is not OrderStatus.PENDING_NEW and not (
+                order.status is OrderStatus.PENDING_CANCEL
+                and order.previous_status is OrderStatus.PENDING_NEW
+            )
+            if acked:
                 return []  # a repeated ack changes nothing
             _require(order, Trigger.ACCEPT)
             return [OrderAccepted(**base, venue=report.venue, venue_order_id=report.venue_order_id)]
@@ -168,7 +172,12 @@ def decide_report(order: Order, report: ExecutionReport, ts_init: int) -> list[O
             return [
                 OrderReplaced(
                     **base,
-                    quantity=report.quantity or (terms.quantity if terms else order.quantity),
+                    # Fills on the old terms may have reached the new quantity: the order
+                    # is then done at its filled quantity (FIX: OrderQty cut to CumQty).
+                    quantity=max(
+                        report.quantity or (terms.quantity if terms else order.quantity),
+                        order.filled_quantity,
+                    ),
                     price=report.price or (terms.price if terms else order.price),
                     stop_price=report.stop_price
                     or (terms.stop_price if terms else order.stop_price),

@@ -156,7 +156,10 @@ def evolve(order: Order | None, event: OrderEvent) -> Order:
                 order, status=status, previous_status=order.status, pending=event, **common
             )
         case OrderReplaced():
-            status = transition(order.status, Trigger.REPLACE, order.previous_status)
+            # A replace down to the filled quantity finishes the order.
+            done = event.quantity <= order.filled_quantity
+            trigger = Trigger.FILL if done else Trigger.REPLACE
+            status = transition(order.status, trigger, order.previous_status)
             return _replace(
                 order,
                 status=status,

@@ -29,7 +29,8 @@ _QUANTUM = Decimal(1).scaleb(-DISPLAY_PLACES)
 def to_display(value: Fraction) -> Decimal:
     """Return ``value`` as a Decimal rounded half-even to DISPLAY_PLACES places, normalized."""
     exact = Decimal(value.numerator) / Decimal(value.denominator)
-    if Fraction(exact) == value:  # exact (not "equal after rounding the product")
+    # Compare as fractions: a Decimal product would round and hide a non-terminating quotient.
+    if Fraction(exact) == value:
         return exact.normalize() if exact != 0 else ZERO
     rounded = exact.quantize(_QUANTUM, rounding=ROUND_HALF_EVEN)
     return rounded.normalize() if rounded != 0 else ZERO

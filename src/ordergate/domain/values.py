@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from fractions import Fraction
 
 __all__ = [
     "ZERO",
@@ -139,4 +140,5 @@ def is_multiple(value: Decimal, step: Decimal) -> bool:
     """Return True when ``value`` is a whole multiple of ``step`` (a tick or a lot)."""
     if step <= 0:
         return True
-    return (value % step) == 0
+    # Exact rational arithmetic: Decimal's % fails on quotients beyond its precision.
+    return Fraction(value) % Fraction(step) == 0

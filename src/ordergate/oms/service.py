@@ -17,6 +17,7 @@ Invariants
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import itertools
 import secrets
@@ -321,19 +322,39 @@ class OrderManager:
 
     async def handle_report(self, report: ExecutionReport) -> Order | None:
         """Apply one execution report; return the order after it (None if unknown)."""
-        async with self._lock(report.order_id):
-            order = self.projections.orders.get(report.order_id)
-            if order is None:
-                log.warning("report for unknown order", order_id=report.order_id, kind=report.kind)
-                return None
-            try:
-                events = decide_report(order, report, self.clock.now_ns())
-            except (InvalidStateTransition, ValueError) as e:
-                log.warning("report refused", order_id=order.id, kind=report.kind, error=str(e))
-                return order
-            if not events:
-                return order
-            return await self._commit(events)
+        await self.handle_reports([report])
+        return self.projections.orders.get(report.order_id)
+
+    async def handle_reports(self, reports: list[ExecutionReport]) -> int:
+        """Apply execution reports in order, appending all their events in one batch.
+
+        Reports for unknown orders, and reports the order's state does not allow, are
+        logged and change nothing. Returns the number of events appended.
+        """
+        stripes = sorted({self._stripe(report.order_id) for report in reports})
+        async with contextlib.AsyncExitStack() as held:
+            for stripe in stripes:
+                await held.enter_async_context(self._locks[stripe])
+            now = self.clock.now_ns()
+            latest: dict[str, Order] = {}
+            events: list[OrderEvent] = []
+            for report in reports:
+                order = latest.get(report.order_id) or self.projections.orders.get(report.order_id)
+                if order is None:
+                    log.warning("report for unknown order", order_id=report.order_id)
+                    continue
+                try:
+                    decided = decide_report(order, report, now)
+                except (InvalidStateTransition, ValueError) as e:
+                    log.warning("report refused", order_id=order.id, kind=report.kind, error=str(e))
+                    continue
+                for event in decided:
+                    order = evolve(order, event)
+                latest[order.id] = order
+                events.extend(decided)
+            if events:
+                await self._commit(events)
+            return len(events)
 
     async def reconcile(self, venue: VenueAdapter) -> int:
         """Bring open orders in line with the venue after a (re)connect; return the changes.
@@ -381,8 +402,11 @@ class OrderManager:
 
     # -- internals -------------------------------------------------------------------------
 
+    def _stripe(self, order_id: str) -> int:
+        return hash(order_id) % _LOCK_STRIPES
+
     def _lock(self, order_id: str) -> asyncio.Lock:
-        return self._locks[hash(order_id) % _LOCK_STRIPES]
+        return self._locks[self._stripe(order_id)]
 
     async def _commit(self, events: list[OrderEvent]) -> Order:
         positions = await self.store.append([encode_event(e) for e in events])
@@ -390,9 +414,9 @@ class OrderManager:
         for event, position in zip(events, positions, strict=True):
             order = self.projections.apply(event, position)
             self.hub.publish(position, event)
+            if order.version % self.snapshot_every == 0:
+                await self.store.save_snapshot(encode_snapshot(order))
         assert order is not None
-        if order.version % self.snapshot_every == 0:
-            await self.store.save_snapshot(encode_snapshot(order))
         return order
 
     async def _send(self, venue: VenueAdapter, request: VenueOrder | ReplaceRequest) -> None:
@@ -416,12 +440,37 @@ class OrderManager:
                 )
             )
 
-    async def _pump_reports(self, venue: VenueAdapter) -> None:
-        async for report in venue.execution_reports():
+    async def _pump_reports(self, venue: VenueAdapter, batch_limit: int = 256) -> None:
+        # Reports are read as they come and applied in batches: whatever arrived while the
+        # previous batch was being made durable goes into the next append (group commit).
+        inbox: asyncio.Queue[ExecutionReport | None] = asyncio.Queue()
+
+        async def read() -> None:
             try:
-                await self.handle_report(report)
-            except Exception:  # one bad report must not stop the stream
-                log.exception("report handling failed", venue=venue.name)
+                async for report in venue.execution_reports():
+                    inbox.put_nowait(report)
+            finally:
+                inbox.put_nowait(None)
+
+        reader = asyncio.create_task(read())
+        try:
+            while (first := await inbox.get()) is not None:
+                batch = [first]
+                ended = False
+                while not inbox.empty() and len(batch) < batch_limit:
+                    item = inbox.get_nowait()
+                    if item is None:
+                        ended = True
+                        break
+                    batch.append(item)
+                try:
+                    await self.handle_reports(batch)
+                except Exception:  # one bad batch must not stop the stream
+                    log.exception("report handling failed", venue=venue.name)
+                if ended:
+                    break
+        finally:
+            reader.cancel()
 
     async def _pump_market_data(self, venue: VenueAdapter) -> None:
         async for tick in venue.market_data():
