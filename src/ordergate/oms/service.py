@@ -177,8 +177,8 @@ class OrderManager:
         event = decide_submit(command, order_id, venue.name, digest, now, now)
         written = self._in_flight[key] = asyncio.Event()
         try:
-            async with self._lock(order_id):
-                order = await self._commit([event])
+            # No order lock: the id is new, and no report can name it before it is sent.
+            order = await self._commit([event])
         finally:
             del self._in_flight[key]
             written.set()
