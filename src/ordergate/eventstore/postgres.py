@@ -37,6 +37,7 @@ from ordergate.eventstore.recorder import (
     Snapshot,
     StoredEvent,
     VerifyReport,
+    stored_events,
 )
 
 __all__ = ["EVENTS_LOCK", "PostgresRecorder"]
@@ -91,23 +92,6 @@ ON CONFLICT (stream_id) DO UPDATE SET
 WHERE excluded.version >= snapshots.version
 """
 _COPY_THRESHOLD = 64  # below this many rows a pipelined executemany beats COPY's set-up
-
-
-def _stored(rows: Sequence[Any]) -> list[StoredEvent]:
-    return [
-        StoredEvent(
-            position=r[0],
-            stream_id=r[1],
-            version=r[2],
-            type=r[3],
-            schema_version=r[4],
-            data=r[5],
-            ts=r[6],
-            prev_hash=r[7],
-            hash=r[8],
-        )
-        for r in rows
-    ]
 
 
 class PostgresRecorder(EventRecorder):
@@ -238,12 +222,12 @@ class PostgresRecorder(EventRecorder):
     async def read_stream(self, stream_id: str, from_version: int = 1) -> list[StoredEvent]:
         """Return a stream's events from ``from_version`` on, in version order."""
         sql = f"{_SELECT} WHERE stream_id = $1 AND version >= $2 ORDER BY version"
-        return _stored(await self._readers().fetch(sql, stream_id, from_version))
+        return stored_events(await self._readers().fetch(sql, stream_id, from_version))
 
     async def read_all(self, from_position: int = 1, limit: int = 1000) -> list[StoredEvent]:
         """Return up to ``limit`` events from ``from_position`` on, ascending."""
         sql = f"{_SELECT} WHERE position >= $1 ORDER BY position LIMIT $2"
-        return _stored(await self._readers().fetch(sql, from_position, limit))
+        return stored_events(await self._readers().fetch(sql, from_position, limit))
 
     async def last_position(self) -> int:
         """Return the last position, 0 when empty."""

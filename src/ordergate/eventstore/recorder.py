@@ -18,8 +18,9 @@ Invariants every implementation keeps:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from types import TracebackType
+from typing import Any
 
 import msgspec
 
@@ -250,3 +251,21 @@ async def iter_all(
         if len(events) < batch:
             return
         position = events[-1].position + 1
+
+
+def stored_events(rows: Iterable[Sequence[Any]]) -> list[StoredEvent]:
+    """Build StoredEvents from rows in column order (position, stream_id, ..., hash)."""
+    return [
+        StoredEvent(
+            position=r[0],
+            stream_id=r[1],
+            version=r[2],
+            type=r[3],
+            schema_version=r[4],
+            data=r[5],
+            ts=r[6],
+            prev_hash=r[7],
+            hash=r[8],
+        )
+        for r in rows
+    ]

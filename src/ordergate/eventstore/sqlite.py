@@ -39,6 +39,7 @@ from ordergate.eventstore.recorder import (
     Snapshot,
     StoredEvent,
     VerifyReport,
+    stored_events,
 )
 
 __all__ = ["SqliteRecorder"]
@@ -78,23 +79,6 @@ WHERE excluded.version >= snapshots.version
 """
 _VERSIONS_CHUNK = 500
 _STOP = object()
-
-
-def _stored(rows: list[Any]) -> list[StoredEvent]:
-    return [
-        StoredEvent(
-            position=r[0],
-            stream_id=r[1],
-            version=r[2],
-            type=r[3],
-            schema_version=r[4],
-            data=r[5],
-            ts=r[6],
-            prev_hash=r[7],
-            hash=r[8],
-        )
-        for r in rows
-    ]
 
 
 class SqliteRecorder(EventRecorder):
@@ -268,7 +252,7 @@ class SqliteRecorder(EventRecorder):
             return self._reader.execute(sql, params).fetchall()
 
     def _read_sync(self, sql: str, params: tuple[object, ...]) -> list[StoredEvent]:
-        return _stored(self._query_sync(sql, params))
+        return stored_events(self._query_sync(sql, params))
 
     async def read_stream(self, stream_id: str, from_version: int = 1) -> list[StoredEvent]:
         """Return a stream's events from ``from_version`` on, in version order."""
