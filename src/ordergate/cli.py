@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import structlog
@@ -16,6 +16,7 @@ from ordergate import __version__
 from ordergate.api import create_app
 from ordergate.config import Settings
 from ordergate.eventstore import open_recorder
+from ordergate.fix.cli import add_fix_commands
 from ordergate.platform import Platform
 
 __all__ = ["main"]
@@ -139,6 +140,7 @@ def _parser() -> argparse.ArgumentParser:
     event_commands = events.add_subparsers(dest="events_command", required=True)
     verify = event_commands.add_parser("verify", help="walk the hash chain; report tampering")
     common(verify)
+    add_fix_commands(commands)
     return parser
 
 
@@ -146,6 +148,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``ordergate`` command line."""
     args = _parser().parse_args(argv)
     _configure_logging(args.log_level)
+    if args.command == "fix":
+        run: Callable[[argparse.Namespace], int] = args.run
+        return run(args)
     settings = _settings(args)
     if args.command == "events":
         return asyncio.run(_verify(settings))
