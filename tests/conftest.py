@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import structlog
 
 # Make ``tests.<folder>`` importable (shared helpers, contract suites) however pytest is run.
 _ROOT = str(Path(__file__).resolve().parent.parent)
@@ -19,6 +20,13 @@ if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
 from tests.servers import PostgresServer, PostgresUnavailableError, start_postgres  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    """Undo the process-wide structlog set-up that ``ordergate.cli.main`` makes."""
+    yield
+    structlog.reset_defaults()
 
 
 @pytest.fixture(scope="session")

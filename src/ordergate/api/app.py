@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from ordergate import __version__
 from ordergate.api.body import schema_components
 from ordergate.api.errors import ApiError, handle_api_error, handle_order_error
+from ordergate.api.fix import fix_router
 from ordergate.api.orders import json_response, orders_router
 from ordergate.api.schemas import (
     BatchRequest,
@@ -62,6 +63,11 @@ def create_app(services: Services) -> FastAPI:
     app.add_exception_handler(ApiError, handle_api_error)
     app.add_exception_handler(OrderError, handle_order_error)
     app.include_router(orders_router)
+    # FIX session status and message logs, when the services run FIX sessions (a registry).
+    fix_registry = getattr(services, "fix", None)
+    if fix_registry is not None:
+        app.state.fix = fix_registry
+        app.include_router(fix_router)
 
     @app.get("/api/positions", tags=["positions"])
     async def positions(request: Request, account: str | None = None) -> Response:

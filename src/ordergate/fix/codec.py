@@ -12,7 +12,10 @@ the standard) may contain SOH; the parser reads them by their declared length.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from itertools import repeat
+from zlib import adler32
 
 from ordergate.fix.message import FixMessage
 
@@ -48,7 +51,16 @@ RAW_DATA_TAGS: dict[int, int] = {
     618: 619,  # EncodedLegIssuerLen -> EncodedLegIssuer
     621: 622,  # EncodedLegSecurityDescLen -> EncodedLegSecurityDesc
 }
-_RAW_MARKERS = tuple(b"\x01%d=" % tag for tag in RAW_DATA_TAGS)
+
+# Tags below this get precomputed wire prefixes and parse without int(); raw-data length
+# tags are left out on purpose so that a frame carrying one takes the careful parser.
+_FAST_TAG_LIMIT = 20000
+_TAG_OF: dict[bytes, int] = {
+    b"%d" % tag: tag for tag in range(1, _FAST_TAG_LIMIT) if tag not in RAW_DATA_TAGS
+}
+_PREFIX: dict[int, bytes] = {tag: b"\x01%d=" % tag for tag in range(1, _FAST_TAG_LIMIT)}
+_EQUALS = b"="
+_partition = bytes.partition
 
 
 class FixParseError(ValueError):
@@ -68,16 +80,46 @@ class Garbled:
         return f"Garbled({self.reason!r}, {len(self.data)} bytes)"
 
 
-def checksum(data: bytes) -> int:
+def checksum(data: bytes | bytearray | memoryview) -> int:
     """Return the FIX checksum of ``data``: the sum of its bytes modulo 256."""
-    return sum(data) & 0xFF
+    return _byte_sum(data) & 0xFF
+
+
+def _byte_sum(data: bytes | bytearray | memoryview) -> int:
+    # Adler-32's first half is 1 + the byte sum modulo 65521: exact for up to 256 bytes
+    # (256 * 255 < 65521), and computed in C, unlike sum() over a bytes object.
+    n = len(data)
+    if n <= 256:
+        return (adler32(data) & 0xFFFF) - 1
+    view = memoryview(data)
+    return sum((adler32(view[i : i + 256]) & 0xFFFF) - 1 for i in range(0, n, 256))
 
 
 def encode_fields(begin_string: bytes, fields: Iterable[tuple[int, bytes]]) -> bytes:
     """Encode a message: BeginString, computed BodyLength, ``fields`` in order, CheckSum."""
-    body = b"".join([b"%d=%s\x01" % field for field in fields])
-    head = b"8=%s\x019=%d\x01" % (begin_string, len(body))
-    return b"%s%s10=%03d\x01" % (head, body, (sum(head) + sum(body)) & 0xFF)
+    prefix = _PREFIX
+    parts: list[bytes] = []
+    extend = parts.extend
+    pending = iter(fields)
+    try:
+        for tag, value in pending:
+            extend((prefix[tag], value))
+    except KeyError:
+        extend((_prefix(tag), value))
+        for tag, value in pending:
+            extend((_prefix(tag), value))
+    # ``body`` starts with the SOH that ends BodyLength(9) and lacks its own final SOH:
+    # the same number of bytes as the body proper.
+    body = b"".join(parts)
+    head = b"8=%s\x019=%d" % (begin_string, len(body))
+    total = (_byte_sum(head) + _byte_sum(body) + SOH) & 0xFF
+    return b"%s%s\x0110=%03d\x01" % (head, body, total)
+
+
+def _prefix(tag: int) -> bytes:
+    if tag <= 0:
+        raise ValueError(f"tag {tag} is not a valid tag number")
+    return b"\x01%d=" % tag
 
 
 def encode(message: FixMessage) -> bytes:
@@ -89,23 +131,29 @@ def encode(message: FixMessage) -> bytes:
 
 
 def parse(frame: bytes) -> FixMessage:
-    """Parse one complete frame into a message; FixParseError when a field is malformed."""
-    if any(marker in frame for marker in _RAW_MARKERS):
-        return FixMessage(_parse_with_raw_data(frame))
+    """Parse one complete frame into a message; FixParseError when a field is malformed.
+
+    Raw data fields (e.g. RawData(96) after RawDataLength(95)) are read by their declared
+    length and may contain SOH.
+    """
     parts = frame.split(b"\x01")
-    if parts[-1]:
-        raise FixParseError("frame does not end with SOH")
-    fields: list[tuple[int, bytes]] = []
-    append = fields.append
-    for part in parts[:-1]:
-        tag, sep, value = part.partition(b"=")
-        if not sep or not tag.isdigit():
-            raise FixParseError(f"malformed field {part[:32]!r}")
-        append((int(tag), value))
-    return FixMessage(fields)
+    if not parts.pop():
+        tag_of = _TAG_OF
+        try:
+            fields = [
+                (tag_of[tag], value)
+                for tag, sep, value in map(_partition, parts, repeat(_EQUALS))
+                if sep
+            ]
+        except KeyError:
+            pass  # a raw-data length tag, an unusual tag: the careful parser decides
+        else:
+            if len(fields) == len(parts):
+                return FixMessage(fields)
+    return FixMessage(_parse_careful(frame))
 
 
-def _parse_with_raw_data(frame: bytes) -> list[tuple[int, bytes]]:
+def _parse_careful(frame: bytes) -> list[tuple[int, bytes]]:
     fields: list[tuple[int, bytes]] = []
     pos = 0
     end = len(frame)
@@ -137,71 +185,132 @@ def _parse_with_raw_data(frame: bytes) -> list[tuple[int, bytes]]:
     return fields
 
 
-class FrameParser:
-    """Cut a TCP byte stream into FIX frames, across partial and coalesced reads."""
+# BeginString, then BodyLength: the header the framer reads before it knows the frame's end.
+_HEADER = re.compile(rb"8=[^\x01]{1,32}\x019=(\d{1,9})\x01")
+# Byte sum of the trailer "10=" plus its final SOH (the three digits are added per frame).
+_TRAILER_SUM = sum(b"10=\x01")
 
-    __slots__ = ("_buffer", "max_body_length")
+
+class FrameParser:
+    """Cut a TCP byte stream into FIX frames, across partial and coalesced reads.
+
+    Received chunks are only joined once enough bytes for the pending frame have arrived,
+    so a large frame delivered in many small reads is copied once, and frames are cut from
+    a ``bytes`` buffer by position (a read holding exactly one frame is not copied at all).
+    """
+
+    __slots__ = ("_chunks", "_chunks_size", "_data", "_need", "_pos", "max_body_length")
 
     def __init__(self, max_body_length: int = 1 << 20) -> None:
-        self._buffer = bytearray()
+        self._data = b""
+        self._pos = 0
+        self._chunks: list[bytes] = []
+        self._chunks_size = 0
+        self._need = 0  # bytes (from _pos) the pending frame needs; 0 when unknown
         self.max_body_length = max_body_length
 
     def append(self, data: bytes) -> None:
         """Add bytes received from the transport."""
-        self._buffer += data
+        if data:
+            self._chunks.append(bytes(data))
+            self._chunks_size += len(data)
 
     def buffered(self) -> int:
         """Return how many bytes wait for the rest of their frame."""
-        return len(self._buffer)
+        return len(self._data) - self._pos + self._chunks_size
 
     def next_frame(self) -> bytes | Garbled | None:
         """Return the next complete frame, a :class:`Garbled` drop, or None for more data."""
-        buf = self._buffer
-        start = buf.find(b"8=")
-        if start < 0:
-            if len(buf) > 1:
-                junk = bytes(buf[:-1])
-                del buf[:-1]
-                return Garbled(junk, "no BeginString")
-            return None
-        if start > 0:
-            junk = bytes(buf[:start])
-            del buf[:start]
-            return Garbled(junk, "bytes before BeginString")
-        soh = buf.find(b"\x01", 2)
-        if soh < 0 or len(buf) < soh + 3:
-            return self._incomplete(256)
-        if not buf.startswith(b"9=", soh + 1):
-            return self._skip("BodyLength(9) is not the second field")
-        length_end = buf.find(b"\x01", soh + 3)
-        if length_end < 0:
-            return self._incomplete(soh + 16)
-        length_text = bytes(buf[soh + 3 : length_end])
-        if not length_text.isdigit() or int(length_text) > self.max_body_length:
+        if self._chunks:
+            if self._need and self.buffered() < self._need:
+                return None
+            self._join()
+        data, pos = self._data, self._pos
+        head = _HEADER.match(data, pos)
+        if head is None:
+            return self._bad_header()
+        length = int(head.group(1))
+        if length > self.max_body_length:
             return self._skip("BodyLength(9) is not a number in range")
-        body_end = length_end + 1 + int(length_text)
+        body_end = head.end() + length
         frame_end = body_end + 7
-        if len(buf) < frame_end:
+        if len(data) < frame_end:
+            self._need = frame_end - pos
             return None
-        if buf[body_end : body_end + 3] != b"10=" or buf[frame_end - 1] != SOH:
+        self._need = 0
+        if not data.startswith(b"10=", body_end) or data[frame_end - 1] != SOH:
             return self._skip("BodyLength(9) does not lead to CheckSum(10)")
-        stated = bytes(buf[body_end + 3 : frame_end - 1])
-        if not stated.isdigit() or int(stated) != (sum(buf[:body_end]) & 0xFF):
+        frame = data[pos:frame_end]
+        stated = frame[-4:-1]
+        # The checksum covers everything before "10="; sum the whole frame (one C call for
+        # a typical message) and take the trailer's bytes back out.
+        if (
+            not stated.isdigit()
+            or stated > b"255"
+            or (_byte_sum(frame) - _TRAILER_SUM - sum(stated) - int(stated)) & 0xFF
+        ):
             return self._skip("CheckSum(10) does not match")
-        frame = bytes(buf[:frame_end])
-        del buf[:frame_end]
+        self._pos = frame_end
         return frame
 
+    def _join(self) -> None:
+        rest = self._data[self._pos :] if self._pos < len(self._data) else b""
+        chunks = self._chunks
+        self._data = chunks[0] if not rest and len(chunks) == 1 else b"".join([rest, *chunks])
+        self._pos = 0
+        self._chunks = []
+        self._chunks_size = 0
+
+    def _bad_header(self) -> Garbled | None:
+        # The header did not match: more bytes may complete it, or it is garbage.
+        data, pos = self._data, self._pos
+        if not data.startswith(b"8=", pos):
+            return self._resync()
+        soh = data.find(b"\x01", pos + 2)
+        if soh < 0:
+            return self._incomplete(pos + 40)
+        if soh - pos - 2 > 32 or soh == pos + 2:
+            return self._skip("BeginString(8) does not parse")
+        if len(data) < soh + 3:
+            return None
+        if not data.startswith(b"9=", soh + 1):
+            return self._skip("BodyLength(9) is not the second field")
+        length_end = data.find(b"\x01", soh + 3)
+        if length_end < 0:
+            return self._incomplete(soh + 13)
+        return self._skip("BodyLength(9) is not a number in range")
+
+    def _resync(self) -> Garbled | None:
+        data, pos = self._data, self._pos
+        start = data.find(b"8=", pos)
+        if start < 0:
+            # Keep a last byte that may be the "8" of a BeginString cut by the read.
+            keep = len(data) - 1 if data.endswith(b"8") else len(data)
+            if keep <= pos:
+                return None
+            return self._drop(keep, "no BeginString")
+        return self._drop(start, "bytes before BeginString")
+
     def _incomplete(self, limit: int) -> Garbled | None:
-        if len(self._buffer) > limit:
+        if len(self._data) > limit:
             return self._skip("header does not parse")
         return None
 
     def _skip(self, reason: str) -> Garbled:
         # Drop everything before the next "8=FIX": the start of the next message.
-        buf = self._buffer
-        nxt = buf.find(b"8=FIX", 1)
-        cut = nxt if nxt >= 0 else len(buf)
-        junk = bytes(buf[:cut])
-        del buf[:cut]
+        data = self._data
+        nxt = data.find(b"8=FIX", self._pos + 1)
+        if nxt < 0:
+            # Keep a tail that may be the start of the next message, cut by the read.
+            nxt = len(data)
+            for size in (4, 3, 2, 1):
+                if nxt - size > self._pos and data.endswith(b"8=FIX"[:size]):
+                    nxt -= size
+                    break
+        return self._drop(nxt, reason)
+
+    def _drop(self, cut: int, reason: str) -> Garbled:
+        junk = self._data[self._pos : cut]
+        self._pos = cut
+        self._need = 0
         return Garbled(junk, reason)

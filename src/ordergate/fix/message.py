@@ -63,6 +63,24 @@ class FixMessage:
         self.fields.extend((tag, encode_value(value)) for tag, value in fields)
         self._index = None
 
+    def add_group(
+        self, count_tag: int, instances: Iterable[Iterable[tuple[int, FieldValue]]]
+    ) -> None:
+        """Append a repeating group: its count field, then each instance's fields in order.
+
+        Each instance must start with the group's delimiter (first member) and list members
+        in dictionary order; a nested group is a count field and its instances, inline.
+        """
+        encoded = [[(tag, encode_value(value)) for tag, value in fields] for fields in instances]
+        self.fields.append((count_tag, b"%d" % len(encoded)))
+        for fields in encoded:
+            self.fields.extend(fields)
+        self._index = None
+
+    def set_index(self, index: dict[int, bytes]) -> None:
+        """Adopt ``index`` (tag -> first value) built elsewhere from these same fields."""
+        self._index = index
+
     def _first(self) -> dict[int, bytes]:
         index = self._index
         if index is None:

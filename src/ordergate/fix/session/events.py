@@ -18,6 +18,7 @@ __all__ = [
     "LoggedOut",
     "MessageRejected",
     "NeedData",
+    "RejectReceived",
     "SequenceGap",
 ]
 
@@ -83,6 +84,23 @@ class GarbledIgnored(msgspec.Struct, frozen=True):
     reason: str
 
 
+class RejectReceived(msgspec.Struct, frozen=True):
+    """The counterparty refused one of our messages with a session-level Reject(3).
+
+    ``message`` is the Reject itself: RefSeqNum(45), RefMsgType(372), SessionRejectReason(373)
+    and Text(58) say which message and why.
+    """
+
+    message: FixMessage
+
+
 FixEvent: TypeAlias = (
-    LoggedOn | AppMessage | LoggedOut | Disconnect | MessageRejected | SequenceGap | GarbledIgnored
+    LoggedOn
+    | AppMessage
+    | LoggedOut
+    | Disconnect
+    | MessageRejected
+    | SequenceGap
+    | GarbledIgnored
+    | RejectReceived
 )
