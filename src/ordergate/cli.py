@@ -50,6 +50,9 @@ def _wipe(settings: Settings) -> None:
     if settings.store_url is None and settings.data_dir.exists():
         for path in settings.data_dir.glob("events.db*"):
             path.unlink()
+    if settings.fix_store_url is None and settings.data_dir.exists():
+        for path in settings.data_dir.glob("fix.db*"):
+            path.unlink()
 
 
 async def _serve(settings: Settings, *, banner: bool, script: bool) -> int:
@@ -66,7 +69,7 @@ async def _serve(settings: Settings, *, banner: bool, script: bool) -> int:
         await asyncio.sleep(0.05)
     url = f"http://{settings.host}:{settings.port}"
     if banner:
-        print(_banner(url, settings), flush=True)
+        print(_banner(url, settings, platform), flush=True)
     if script:
         from ordergate.demo import run_script
 
@@ -78,10 +81,17 @@ async def _serve(settings: Settings, *, banner: bool, script: bool) -> int:
     return 0
 
 
-def _banner(url: str, settings: Settings) -> str:
+def _banner(url: str, settings: Settings, platform: Platform) -> str:
+    venues = "SIM (simulated exchange, in process)"
+    if platform.fix_exchange is not None:
+        venues += (
+            f"\n        FIXSIM (simulated exchange over a real {settings.fix_sim_begin_string}"
+            f' session, 127.0.0.1:{platform.fix_exchange.port}; add "venue":"FIXSIM")'
+        )
     return f"""
 ordergate {__version__} is running at {url}  (API docs: {url}/docs)
-event store: {settings.resolved_store_url()}   venue: SIM (simulated exchange)
+event store: {settings.resolved_store_url()}
+venues: {venues}
 
 Place an order:
   curl -s -X POST {url}/api/orders -H 'content-type: application/json' \\
@@ -89,6 +99,7 @@ Place an order:
          "order_type":"LIMIT","quantity":"10","price":"189.50","time_in_force":"GTC"}}'
   curl -s {url}/api/orders
   curl -s {url}/api/positions
+  curl -s {url}/api/fix/sessions
 
 Press Ctrl+C to stop; data stays in {settings.data_dir}/ (start afresh with --fresh).
 """

@@ -5,6 +5,9 @@
 | data directory | --data-dir | ORDERGATE_DATA_DIR | ./data |
 | event store URL | --store | ORDERGATE_STORE_URL | sqlite:///<data dir>/events.db |
 | host / port | --host / --port | ORDERGATE_HOST / ORDERGATE_PORT | 127.0.0.1 / 8000 |
+| simulated FIX exchange on | | ORDERGATE_FIX_SIM (0 / 1) | 1 |
+| its port (0: a free one) | | ORDERGATE_FIX_SIM_PORT | 0 |
+| FIX message store URL | | ORDERGATE_FIX_STORE_URL | sqlite:///<data dir>/fix.db |
 """
 
 from __future__ import annotations
@@ -32,9 +35,25 @@ class Settings(msgspec.Struct, kw_only=True):
     sim_latency_ns: int = 0
     sim_step_ns: int = 200_000_000
     snapshot_every: int = 100
+    fix_sim: bool = msgspec.field(
+        default_factory=lambda: os.environ.get("ORDERGATE_FIX_SIM", "1") not in ("0", "")
+    )
+    fix_sim_port: int = msgspec.field(
+        default_factory=lambda: int(os.environ.get("ORDERGATE_FIX_SIM_PORT", "0"))
+    )
+    fix_sim_begin_string: str = "FIX.4.4"
+    fix_store_url: str | None = msgspec.field(
+        default_factory=lambda: os.environ.get("ORDERGATE_FIX_STORE_URL")
+    )
 
     def resolved_store_url(self) -> str:
         """Return the event store URL (the SQLite file in the data directory by default)."""
         if self.store_url:
             return self.store_url
         return f"sqlite:///{(self.data_dir / 'events.db').resolve()}"
+
+    def resolved_fix_store_url(self) -> str:
+        """Return the FIX message store URL (``fix.db`` in the data directory by default)."""
+        if self.fix_store_url:
+            return self.fix_store_url
+        return f"sqlite:///{(self.data_dir / 'fix.db').resolve()}"

@@ -10,6 +10,7 @@ import asyncio
 import time
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -35,6 +36,25 @@ def _line(order: dict[str, Any]) -> str:
         f"{order['quantity']:>8} {order['price'] or '-':>10} {order['status']:<16} "
         f"{order['filled_quantity']:>8} {order['average_fill_price'] or '-':>12}"
     )
+
+
+async def _print_fix_messages(client: httpx.AsyncClient, order_id: str) -> None:
+    sessions = (await client.get("/api/fix/sessions")).json()["items"]
+    for session in sessions:
+        if session["role"] != "initiator":
+            continue
+        print(
+            f"   FIX session {session['session_id']}: {session['state']}, next seq out "
+            f"{session['next_sender_seq']} / in {session['next_target_seq']}"
+        )
+        messages = (
+            await client.get(
+                f"/api/fix/sessions/{quote(session['session_id'], safe='')}/messages",
+                params={"cl_ord_id": order_id},
+            )
+        ).json()["items"]
+        for message in messages:
+            print(f"   {message['direction']:>3} {message['raw']}")
 
 
 async def run_script(url: str, account: str = "DEMO") -> None:
@@ -89,6 +109,25 @@ async def run_script(url: str, account: str = "DEMO") -> None:
         await client.delete(f"/api/orders/{order_id}")
         canceled = await _until(client, order_id, _FINAL)
         print(f"   -> {canceled['status']}")
+
+        print("5. over FIX: BUY 20 MSFT at market on venue FIXSIM (a real FIX 4.4 session)")
+        fix_order = await client.post(
+            "/api/orders",
+            json={
+                "client_order_id": f"demo-fix-{tag}",
+                "account": account,
+                "symbol": "MSFT",
+                "side": "BUY",
+                "order_type": "MARKET",
+                "quantity": "20",
+                "time_in_force": "IOC",
+                "venue": "FIXSIM",
+            },
+        )
+        fix_order.raise_for_status()
+        over_fix = await _until(client, fix_order.json()["id"], _FINAL)
+        print(f"   -> {over_fix['status']} at {over_fix['average_fill_price']}")
+        await _print_fix_messages(client, over_fix["id"])
 
         print("\nBlotter (latest first)")
         header = (

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from ordergate.domain.values import OrderStatus, Side, is_multiple, to_decimal
+from ordergate.domain.values import OrderStatus, Side, is_multiple, strip_zeros, to_decimal
 
 
 @pytest.mark.parametrize(
@@ -120,3 +120,11 @@ def test_order_status_is_terminal_and_is_open_are_complements(
 def test_every_order_status_is_classified() -> None:
     # Assert: a new status added to the enum must be placed in the parametrized table above.
     assert len(OrderStatus) == 9
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [("420.00", "420"), ("4.2E+2", "420"), ("0.500", "0.5"), ("-1000", "-1000"), ("0", "0")],
+)
+def test_strip_zeros_never_gives_exponent_form(value: str, text: str) -> None:
+    assert str(strip_zeros(Decimal(value))) == text

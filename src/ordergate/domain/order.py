@@ -39,7 +39,7 @@ from ordergate.domain.events import (
     OrderSubmitted,
 )
 from ordergate.domain.order_status import Trigger, transition
-from ordergate.domain.values import ZERO, OrderStatus, OrderType, Side, TimeInForce
+from ordergate.domain.values import ZERO, OrderStatus, OrderType, Side, TimeInForce, strip_zeros
 
 __all__ = ["Order", "average_price", "evolve", "replay"]
 
@@ -97,7 +97,7 @@ def average_price(notional: Decimal, quantity: Decimal) -> Decimal | None:
         return None
     with localcontext() as ctx:
         ctx.prec = 28
-        return (notional / quantity).normalize()
+        return strip_zeros(notional / quantity)
 
 
 def _fill_trigger(event: OrderPartiallyFilled | OrderFilled) -> Trigger:

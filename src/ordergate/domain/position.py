@@ -18,7 +18,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 
-from ordergate.domain.values import ZERO, Side
+from ordergate.domain.values import ZERO, Side, strip_zeros
 
 __all__ = ["DISPLAY_PLACES", "Position", "to_display"]
 
@@ -31,9 +31,9 @@ def to_display(value: Fraction) -> Decimal:
     exact = Decimal(value.numerator) / Decimal(value.denominator)
     # Compare as fractions: a Decimal product would round and hide a non-terminating quotient.
     if Fraction(exact) == value:
-        return exact.normalize() if exact != 0 else ZERO
+        return strip_zeros(exact) if exact != 0 else ZERO
     rounded = exact.quantize(_QUANTUM, rounding=ROUND_HALF_EVEN)
-    return rounded.normalize() if rounded != 0 else ZERO
+    return strip_zeros(rounded) if rounded != 0 else ZERO
 
 
 class Position:

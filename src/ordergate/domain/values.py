@@ -20,6 +20,7 @@ __all__ = [
     "Side",
     "TimeInForce",
     "is_multiple",
+    "strip_zeros",
     "to_decimal",
 ]
 
@@ -105,6 +106,19 @@ class OrderStatus(StrEnum):
 _TERMINAL = frozenset(
     {OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.REJECTED, OrderStatus.EXPIRED}
 )
+
+
+def strip_zeros(value: Decimal) -> Decimal:
+    """Return ``value`` without trailing fractional zeros and never in exponent form.
+
+    ``Decimal.normalize`` turns 420.00 into 4.2E+2, which prints badly and reads as a
+    float on the wire; this keeps 420.
+    """
+    normal = value.normalize()
+    exponent = normal.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > 0:
+        return normal.quantize(Decimal(1))
+    return normal
 
 
 def to_decimal(value: object) -> Decimal:

@@ -37,6 +37,7 @@ from ordergate.domain.order import Order, evolve
 from ordergate.domain.order_status import InvalidStateTransition
 from ordergate.domain.reports import ExecKind, ExecutionReport, Quote, VenueOrder
 from ordergate.domain.validation import validate_submit
+from ordergate.domain.values import strip_zeros
 from ordergate.eventstore import EventRecorder, StoredEvent, iter_all
 from ordergate.oms.codec import decode_event, decode_snapshot, encode_event, encode_snapshot
 from ordergate.oms.hub import EventHub
@@ -59,7 +60,7 @@ class SubmitResult(msgspec.Struct, frozen=True):
 
 def _canonical(value: object) -> object:
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
+        return format(strip_zeros(value), "f")
     return value
 
 
