@@ -1,32 +1,86 @@
 """FIX sessions from a configuration file (TOML or JSON).
 
-One file lists the sessions of a process. Each ``[[sessions]]`` table holds the fields of
-:class:`~ordergate.fix.session.config.SessionConfig` plus where to connect or listen, the
-message store and TLS::
+One file lists the sessions of a process: a default ``store`` and one ``[[sessions]]`` table
+per session (``examples/fix-acceptor.toml`` is a commented example). Build the acceptors and
+initiators it describes with :func:`~ordergate.fix.transport.build_acceptors` and
+:func:`~ordergate.fix.transport.build_initiators`, or serve its acceptor sessions with
+``ordergate fix acceptor --config FILE``. Relative paths are from the file's folder.
 
-    store = "sqlite:///data/fix.db"        # default store of every session
+Top level:
+
+=====================  ==========================================================
+``store``              default message store URL (``sqlite:///path/fix.db``,
+                       ``sqlite:relative.db``, ``postgresql://...``); in memory if
+                       absent. Sessions with one URL share one database.
+``sessions``           the sessions (at least one).
+=====================  ==========================================================
+
+``[[sessions]]`` (the fields of :class:`~ordergate.fix.session.config.SessionConfig`, then
+the transport's):
+
+===========================  =====================================================
+``role``                     ``"acceptor"`` or ``"initiator"`` (required).
+``begin_string``             ``"FIX.4.2"`` or ``"FIX.4.4"`` (required).
+``sender_comp_id``           our CompID (required).
+``target_comp_id``           the counterparty's CompID (required).
+``heartbeat_interval``       HeartBtInt(108) seconds (default 30).
+``reset_on_logon``           reset sequence numbers at Logon (default false).
+``reset_on_logout``          ... at Logout (default false).
+``reset_on_disconnect``      ... when the connection drops (default false).
+``sending_time_tolerance``   seconds SendingTime(52) may be off (default 120).
+``logon_timeout``            seconds to wait for the Logon answer (default 10).
+``logout_timeout``           seconds to wait for the Logout answer (default 2).
+``resend_chunk_size``        messages per ResendRequest(2) (default 0: all).
+``username``                 Username(553): initiator sends it in its Logon,
+                             acceptor requires it in the peer's (FIX 4.4).
+``password``                 Password(554), likewise.
+``validate``                 validate inbound messages (default true).
+``host``                     acceptor: listen address; initiator: with ``port``, the
+                             first endpoint (default ``127.0.0.1``).
+``port``                     acceptor: listen port, 0 for a free one (required);
+                             acceptors on one ``host:port`` share the listener.
+``endpoints``                initiator: ``["host:port", ...]``, tried in order.
+``store``                    this session's store URL (default: the top-level one).
+``dictionary``               the counterparty's QuickFIX-format XML dictionary (its
+                             ``<fix major minor>`` must match ``begin_string`` and it
+                             must define the session messages).
+``[sessions.tls]``           ``cert``, ``key`` (our certificate; an acceptor needs
+                             both), ``ca`` (verify the peer against it; an acceptor
+                             then requires client certificates), ``server_hostname``,
+                             ``check_hostname`` (initiator; default true). Acceptors
+                             on one listener need the same TLS table.
+``[sessions.extensions]``    additions to the session's dictionary (the standard one,
+                             or ``dictionary``), decoded into
+                             :class:`~ordergate.fix.dictionary.DictionaryExtensions`:
+                             ``[[sessions.extensions.fields]]`` with ``tag``, ``name``,
+                             ``type`` (default STRING), ``enums``;
+                             ``[sessions.extensions.message_fields]`` MsgType ->
+                             list of extra optional tags;
+                             ``[[sessions.extensions.groups]]`` with ``count_tag``,
+                             ``members`` (delimiter first), ``msg_types``.
+===========================  =====================================================
+
+Inbound messages are validated with the session's dictionary: a tag it does not define is
+rejected with Reject(3). Every problem found while loading raises :class:`SettingsError`
+naming the file, the session (``sessions[i] (BeginString:Sender->Target)``) and the key.
+A minimal file::
+
+    store = "sqlite:///data/fix.db"
 
     [[sessions]]
     role = "acceptor"
     begin_string = "FIX.4.4"
     sender_comp_id = "OGATE"
     target_comp_id = "CLIENT1"
-    host = "0.0.0.0"                        # listen address (default 127.0.0.1)
-    port = 9876                             # acceptors on one host:port share the listener
-    heartbeat_interval = 30
-    reset_on_logon = false
-    [sessions.tls]
-    cert = "server.pem"                     # paths relative to this file
-    key = "server.key"
-    ca = "clients-ca.pem"                   # optional: require client certificates
+    port = 9876
 
     [[sessions]]
     role = "initiator"
     begin_string = "FIX.4.2"
     sender_comp_id = "OGATE"
     target_comp_id = "BROKER"
-    endpoints = ["fix1.broker.example:9880", "fix2.broker.example:9880"]  # failover order
-    store = "postgresql://fix@db/fix"
+    endpoints = ["fix1.broker.example:9880", "fix2.broker.example:9880"]
+    dictionary = "FIX42-broker.xml"
     [sessions.tls]
     ca = "broker-ca.pem"
 
@@ -43,6 +97,14 @@ from typing import Any
 
 import msgspec
 
+from ordergate.fix.dictionary import (
+    Dictionary,
+    DictionaryError,
+    DictionaryExtensions,
+    SpecError,
+    load_dictionary,
+    load_dictionary_xml,
+)
 from ordergate.fix.session.config import Role, SessionConfig
 from ordergate.fix.transport.tls import client_context, server_context
 
@@ -58,8 +120,12 @@ __all__ = [
 
 SUPPORTED_BEGIN_STRINGS = frozenset({"FIX.4.2", "FIX.4.4"})
 
+#: Heartbeat, TestRequest, ResendRequest, Reject, SequenceReset, Logout, Logon.
+_SESSION_MESSAGES = frozenset({"0", "1", "2", "3", "4", "5", "A"})
 _CONFIG_FIELDS = frozenset(field.name for field in msgspec.structs.fields(SessionConfig))
-_TRANSPORT_FIELDS = frozenset({"host", "port", "endpoints", "store", "tls"})
+_TRANSPORT_FIELDS = frozenset(
+    {"host", "port", "endpoints", "store", "tls", "dictionary", "extensions"}
+)
 
 
 class SettingsError(ValueError):
@@ -94,7 +160,12 @@ class TlsSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
 
 
 class SessionSettings(msgspec.Struct, frozen=True, kw_only=True):
-    """One configured session: the session itself plus where and how it connects."""
+    """One configured session: the session itself plus where and how it connects.
+
+    ``dictionary_file`` and ``extensions`` are the counterparty's dictionary as configured;
+    ``dictionary`` is the one built from them when the file was loaded (None: the standard
+    dictionary of the version, see :meth:`session_dictionary`).
+    """
 
     config: SessionConfig
     host: str = "127.0.0.1"
@@ -102,10 +173,19 @@ class SessionSettings(msgspec.Struct, frozen=True, kw_only=True):
     endpoints: tuple[tuple[str, int], ...] = ()
     store: str | None = None
     tls: TlsSettings | None = None
+    dictionary_file: str | None = None
+    extensions: DictionaryExtensions | None = None
+    dictionary: Dictionary | None = None
 
     def ssl_context(self) -> ssl.SSLContext | None:
         """Return the session's SSL context, or None without TLS."""
         return self.tls.context(self.config.role) if self.tls is not None else None
+
+    def session_dictionary(self) -> Dictionary:
+        """Return the dictionary that validates the session's inbound messages."""
+        if self.dictionary is not None:
+            return self.dictionary
+        return load_dictionary(self.config.begin_string)
 
 
 class FixSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -212,9 +292,11 @@ def _session(index: int, item: object, base: Path | None) -> SessionSettings:
         port = msgspec.convert(item.get("port"), int | None)
         endpoints_raw = msgspec.convert(item.get("endpoints", []), list[str])
         store = msgspec.convert(item.get("store"), str | None)
+        dictionary_file = msgspec.convert(item.get("dictionary"), str | None)
     except msgspec.ValidationError as e:
         raise SettingsError(f"{where}: {e}") from e
     where = f"{where} ({config.session_id})"
+    extensions = _extensions(where, item.get("extensions"))
     if config.begin_string not in SUPPORTED_BEGIN_STRINGS:
         raise SettingsError(f"{where}: begin_string must be FIX.4.2 or FIX.4.4")
     if not config.sender_comp_id or not config.target_comp_id:
@@ -242,9 +324,65 @@ def _session(index: int, item: object, base: Path | None) -> SessionSettings:
         and (tls_settings.cert is None or tls_settings.key is None)
     ):
         raise SettingsError(f"{where}: tls of an acceptor needs cert and key")
+    if dictionary_file is not None and base is not None:
+        dictionary_file = str(base / dictionary_file)
     return SessionSettings(
-        config=config, host=host, port=port, endpoints=endpoints, store=store, tls=tls_settings
+        config=config,
+        host=host,
+        port=port,
+        endpoints=endpoints,
+        store=store,
+        tls=tls_settings,
+        dictionary_file=dictionary_file,
+        extensions=extensions,
+        dictionary=_dictionary(where, config.begin_string, dictionary_file, extensions),
     )
+
+
+def _extensions(where: str, raw: object) -> DictionaryExtensions | None:
+    if raw is None:
+        return None
+    message_fields = raw.get("message_fields") if isinstance(raw, dict) else None
+    if isinstance(message_fields, dict):
+        # msgspec reports a bad value of a mapping without its key: say which MsgType.
+        for msg_type, tags in message_fields.items():
+            try:
+                msgspec.convert(tags, list[int])
+            except msgspec.ValidationError as e:
+                raise SettingsError(f"{where}: extensions: message_fields.{msg_type}: {e}") from e
+    try:
+        return msgspec.convert(raw, DictionaryExtensions)
+    except msgspec.ValidationError as e:
+        raise SettingsError(f"{where}: extensions: {e}") from e
+
+
+def _dictionary(
+    where: str, begin_string: str, path: str | None, extensions: DictionaryExtensions | None
+) -> Dictionary | None:
+    """Build the session's dictionary now, so a bad one stops the load, not a logon."""
+    if path is None:
+        try:
+            return load_dictionary(begin_string, extensions) if extensions is not None else None
+        except DictionaryError as e:
+            raise SettingsError(f"{where}: extensions: {e}") from e
+    try:
+        dictionary = load_dictionary_xml(path, extensions)
+    except OSError as e:
+        raise SettingsError(f"{where}: dictionary {path}: {e.strerror or e}") from e
+    except SpecError as e:
+        raise SettingsError(f"{where}: dictionary {path}: {e}") from e
+    except DictionaryError as e:
+        raise SettingsError(f"{where}: extensions: {e}") from e
+    if dictionary.begin_string != begin_string:
+        raise SettingsError(
+            f"{where}: dictionary {path} is {dictionary.begin_string}, not {begin_string}"
+        )
+    missing = sorted(_SESSION_MESSAGES - set(dictionary.message_types()))
+    if missing:
+        raise SettingsError(
+            f"{where}: dictionary {path} lacks session messages (MsgType {', '.join(missing)})"
+        )
+    return dictionary
 
 
 def _endpoint(where: str, text: str) -> tuple[str, int]:

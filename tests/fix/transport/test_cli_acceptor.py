@@ -16,7 +16,7 @@ import pytest
 from ordergate.cli import main
 from ordergate.fix.session.config import Role, SessionConfig
 from ordergate.fix.transport import FixInitiator, memory_stores
-from tests.fix.transport.helpers import TIMEOUT, Recorder, order
+from tests.fix.transport.helpers import TIMEOUT, RawPeer, Recorder, order
 
 pytestmark = pytest.mark.integration
 
@@ -174,3 +174,75 @@ def test_a_config_without_acceptors_is_refused(
 
     assert main(["fix", "acceptor", "--config", str(path)]) == 2
     assert "no acceptor sessions" in capsys.readouterr().err
+
+
+async def test_a_config_file_dictionary_extension_lets_a_custom_tag_through(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "fix.toml"
+    path.write_text(
+        f"""
+store = "sqlite:///{tmp_path}/fix.db"
+
+[[sessions]]
+role = "acceptor"
+begin_string = "FIX.4.4"
+sender_comp_id = "OGATE"
+target_comp_id = "HARNESS"
+port = 0
+[[sessions.extensions.fields]]
+tag = 9001
+name = "HarnessStrategy"
+[sessions.extensions.message_fields]
+D = [9001]
+
+[[sessions]]
+role = "acceptor"
+begin_string = "FIX.4.4"
+sender_comp_id = "OGATE"
+target_comp_id = "PLAIN"
+port = 0
+"""
+    )
+    custom = order("CUSTOM")
+    custom.append(9001, "VWAP")
+    async with acceptor_process("--echo", "--config", str(path)) as acceptor:
+        extended = await RawPeer.connect(acceptor.port, sender="HARNESS", target="OGATE")
+        plain = await RawPeer.connect(acceptor.port, sender="PLAIN", target="OGATE")
+        try:
+            await extended.logon()
+            await plain.logon()
+            await extended.send(extended.frame("D", *custom.body()))
+            await plain.send(plain.frame("D", *custom.body()))
+            echoed = await extended.receive_type("D")
+            reject = await plain.receive_type("3")
+        finally:
+            await extended.close()
+            await plain.close()
+
+    assert (echoed.get_str(11), echoed.get_str(9001)) == ("CUSTOM", "VWAP")
+    assert reject.get_int(373) in (2, 3)
+    assert reject.get_int(371) == 9001
+
+
+def test_a_bad_extension_in_the_config_exits_2_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "fix.toml"
+    path.write_text(
+        """
+[[sessions]]
+role = "acceptor"
+begin_string = "FIX.4.4"
+sender_comp_id = "OGATE"
+target_comp_id = "HARNESS"
+port = 0
+[sessions.extensions.message_fields]
+D = [9001]
+"""
+    )
+
+    assert main(["fix", "acceptor", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "fix.toml: sessions[0] (FIX.4.4:OGATE->HARNESS): extensions:" in err
+    assert "undefined tags [9001] in 'D'" in err

@@ -208,3 +208,32 @@ def test_tls_files_that_cannot_load_are_a_settings_error(tmp_path: Path) -> None
 
     with pytest.raises(SettingsError, match="tls:"):
         session.ssl_context()
+
+
+def test_the_example_file_loads() -> None:
+    path = Path(__file__).resolve().parents[3] / "examples" / "fix-acceptor.toml"
+
+    settings = load_settings(path)
+
+    client1, client2, client3, broker = settings.sessions
+    assert settings.store == "sqlite:///var/lib/ordergate/fix.db"
+    assert list(settings.acceptor_groups()) == [("0.0.0.0", 9876), ("127.0.0.1", 9877)]
+    assert settings.initiators() == [broker]
+    assert client1.tls is not None
+    assert client1.tls.ca == str(path.parent / "certs" / "clients-ca.pem")
+    assert client1.tls == client2.tls
+    assert settings.store_url(client2) == "sqlite:///var/lib/ordergate/client2.db"
+    extended = client1.session_dictionary()
+    assert [extended.field_name(t) for t in (9001, 9002, 9010)] == [
+        "ClientStrategy",
+        "ClientDeskID",
+        "NoClientTags",
+    ]
+    assert {9001, 9002, 9010} <= extended.message_fields("D")
+    assert client2.dictionary is None
+    assert client3.dictionary_file == str(path.parent / "FIX44-broker.xml")
+    assert client3.session_dictionary().field_name(9001) == "BrokerStrategy"
+    assert broker.endpoints == (("fix1.broker.example", 9880), ("fix2.broker.example", 9880))
+    assert broker.config.username == "ogate"
+    assert broker.tls is not None
+    assert broker.tls.server_hostname == "fix.broker.example"

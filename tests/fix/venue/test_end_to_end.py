@@ -192,3 +192,34 @@ async def test_unknown_symbol_is_rejected_by_the_exchange(begin_string: str) -> 
     finally:
         await venue.disconnect()
         await exchange.stop()
+
+
+async def test_session_level_reject_of_an_order_rejects_it_in_the_oms(
+    store: EventRecorder,  # noqa: F811
+    exchange: SimFixExchange,
+    begin_string: str,
+    tmp_path: object,
+) -> None:
+    # Tag 9001 is not in the exchange's dictionary: it answers the NewOrderSingle with a
+    # session-level Reject(3) that names only RefSeqNum(45).
+    venue = FixVenue(
+        FixVenueConfig(
+            name="FIXSIM",
+            begin_string=begin_string,
+            sender_comp_id="OGATE",
+            target_comp_id="EXCH",
+            endpoints=[("127.0.0.1", exchange.port)],
+            extra_tags={"D": {9001: "X"}},
+        ),
+        store_factory=url_stores(f"sqlite:///{tmp_path}/fix.db"),
+    )
+    manager = OrderManager(
+        store=store, instruments=[AAPL], venues={"FIXSIM": venue}, clock=TestClock()
+    )
+    await manager.start()
+    try:
+        placed = (await manager.submit(order("r1", Side.BUY, "1", "190.00"))).order
+        rejected = await until(manager, placed.id, settled)
+        assert rejected.status is OrderStatus.REJECTED
+    finally:
+        await manager.stop()

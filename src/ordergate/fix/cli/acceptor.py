@@ -1,11 +1,13 @@
 """``ordergate fix acceptor``: run a FIX acceptor (``--echo`` for conformance harnesses).
 
 One session from the command line (``--begin-string``, ``--sender``, ``--target``) and/or
-every acceptor session of a settings file (``--config``). With ``--echo`` each application
-message is sent back as received (same MsgType and body, new header), the convention
-independent FIX test harnesses rely on. Logs go to stderr, including the line
-``fix acceptor listening ... port=N`` (useful with ``--port 0``). Ctrl-C or SIGTERM logs every
-session out and stops.
+every acceptor session of a settings file (``--config``, format in
+:mod:`ordergate.fix.settings`): each session validates inbound messages with its configured
+dictionary and keeps its own store URL, ``--store`` replacing the file's default store.
+With ``--echo`` each application message is sent back as received (same MsgType and body,
+new header), the convention independent FIX test harnesses rely on. Logs go to stderr,
+including the line ``fix acceptor listening ... port=N`` (useful with ``--port 0``). Ctrl-C
+or SIGTERM logs every session out and stops.
 """
 
 from __future__ import annotations
@@ -87,57 +89,31 @@ def build_settings(args: argparse.Namespace) -> FixSettings:
 def _run(args: argparse.Namespace) -> int:
     try:
         settings = build_settings(args)
-        groups = settings.acceptor_groups()
+        settings.acceptor_groups()
     except SettingsError as e:
         print(f"ordergate fix acceptor: {e}", file=sys.stderr)
         return 2
     try:
-        return asyncio.run(_serve(settings, groups, echo=args.echo))
+        return asyncio.run(_serve(settings, echo=args.echo))
     except KeyboardInterrupt:
         return 0
 
 
-async def _serve(
-    settings: FixSettings,
-    groups: dict[tuple[str, int], list[SessionSettings]],
-    *,
-    echo: bool,
-) -> int:
+async def _serve(settings: FixSettings, *, echo: bool) -> int:
     from ordergate.fix.transport import (
         EchoApplication,
         FixAcceptor,
         FixApplication,
         NullApplication,
-        StoreFactory,
-        memory_stores,
-        url_stores,
+        build_acceptors,
     )
 
     application: FixApplication = EchoApplication() if echo else NullApplication()
-    acceptors: list[FixAcceptor] = []
-    for (host, port), group in groups.items():
-        url = settings.store_url(group[0])
-        if any(settings.store_url(s) != url for s in group):
-            print(
-                f"ordergate fix acceptor: sessions on {host}:{port} need one store", file=sys.stderr
-            )
-            return 2
-        factory: StoreFactory = url_stores(url) if url is not None else memory_stores()
-        try:
-            ssl_context = group[0].ssl_context()
-        except SettingsError as e:
-            print(f"ordergate fix acceptor: {e}", file=sys.stderr)
-            return 2
-        acceptors.append(
-            FixAcceptor(
-                host,
-                port,
-                [s.config for s in group],
-                factory,
-                application,
-                ssl_context=ssl_context,
-            )
-        )
+    try:
+        acceptors: list[FixAcceptor] = build_acceptors(settings, application)
+    except SettingsError as e:
+        print(f"ordergate fix acceptor: {e}", file=sys.stderr)
+        return 2
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import structlog
 
@@ -69,12 +69,15 @@ class FixAcceptor:
         application: receives logon, logout and application messages of every session.
         ssl_context: serve TLS when given.
         dictionaries: a dictionary per BeginString (default: the standard ones).
+        session_dictionaries: a dictionary per session id, for counterparties with their
+            own fields; it takes precedence over ``dictionaries``.
         logon_timeout: seconds a new socket has to send its first complete message.
         registry: where each session's status is published.
 
     Raises:
-        ValueError: no session, a session whose role is not acceptor, or two sessions with
-            the same id.
+        ValueError: no session, a session whose role is not acceptor, two sessions with
+            the same id, or a session dictionary for an unknown session or of another
+            BeginString.
     """
 
     def __init__(
@@ -87,6 +90,7 @@ class FixAcceptor:
         *,
         ssl_context: ssl.SSLContext | None = None,
         dictionaries: dict[str, Dictionary] | None = None,
+        session_dictionaries: Mapping[str, Dictionary] | None = None,
         logon_timeout: float = 10.0,
         clock: Clock | None = None,
         registry: SessionRegistry | None = None,
@@ -101,6 +105,13 @@ class FixAcceptor:
             if key in keys:
                 raise ValueError(f"{config.session_id}: configured twice")
             keys.add(key)
+        by_id = {config.session_id: config for config in sessions}
+        for session_id, dictionary in (session_dictionaries or {}).items():
+            configured = by_id.get(session_id)
+            if configured is None:
+                raise ValueError(f"{session_id}: a dictionary for a session not configured")
+            if dictionary.begin_string != configured.begin_string:
+                raise ValueError(f"{session_id}: dictionary is {dictionary.begin_string}")
         self.host = host
         self.port = port
         self.configs = list(sessions)
@@ -109,6 +120,7 @@ class FixAcceptor:
         self._store_factory = store_factory
         self._ssl = ssl_context
         self._dictionaries = dict(dictionaries or {})
+        self._session_dictionaries = dict(session_dictionaries or {})
         self._clock: Clock = clock if clock is not None else LiveClock()
         self._registry = registry
         self._sessions: dict[tuple[str, str, str], AcceptedSession] = {}
@@ -152,7 +164,9 @@ class FixAcceptor:
         )
 
     async def _open_session(self, config: SessionConfig) -> None:
-        dictionary = self._dictionaries.get(config.begin_string)
+        dictionary = self._session_dictionaries.get(config.session_id)
+        if dictionary is None:
+            dictionary = self._dictionaries.get(config.begin_string)
         if dictionary is None:
             dictionary = load_dictionary(config.begin_string)
             self._dictionaries[config.begin_string] = dictionary

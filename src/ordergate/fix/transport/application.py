@@ -17,6 +17,10 @@ class FixApplication(Protocol):
 
     Callbacks must not block: they may call ``connection.send`` (synchronous, batched into
     one store flush and one socket write per loop iteration) and schedule tasks.
+
+    Optional hook: ``on_reject(connection, message)`` receives each session-level Reject(3)
+    the counterparty sends (an application that sends orders maps its RefSeqNum(45) back
+    to the request it refused).
     """
 
     def on_logon(self, connection: FixConnection) -> None:

@@ -300,6 +300,14 @@ class FixConnection(asyncio.Protocol):
                     ref_seq_num=event.message.get_int(45),
                     text=event.message.get_str(58),
                 )
+                # Optional hook: an application that sends orders needs to know when the
+                # counterparty refused one at session level (Reject(3) names only RefSeqNum).
+                on_reject = getattr(application, "on_reject", None)
+                if on_reject is not None:
+                    try:
+                        on_reject(self, event.message)
+                    except Exception:
+                        log.exception("fix application failed on reject", session=self.session_id)
             elif isinstance(event, GarbledIgnored):
                 log.warning(
                     "fix garbled message ignored", session=self.session_id, reason=event.reason

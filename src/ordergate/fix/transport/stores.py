@@ -1,7 +1,19 @@
-"""How the transport obtains, closes and reports on a session's message store."""
+"""How the transport obtains, closes and reports on a session's message store.
+
+Durable stores of one URL share one database: :func:`url_stores` opens it
+(:func:`~ordergate.fix.store.open_message_database`) when the first session of that URL
+opens its store, gives every session ``database.open_store(session_id)`` (one writer, one
+group commit for all of them), and closes it when :func:`close_store` closed the last of
+those stores. This holds across factories: two ``url_stores`` of the same URL, on one event
+loop, share the database too (two owners of one SQLite file would otherwise each run a
+writer on it).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
@@ -14,6 +26,7 @@ from ordergate.fix.store.memory import MemoryStore
 
 if TYPE_CHECKING:
     from ordergate.fix.session import FixSession
+    from ordergate.fix.store import MessageDatabase
     from ordergate.fix.transport.connection import FixConnection
 
 __all__ = ["StoreFactory", "close_store", "memory_stores", "session_status", "url_stores"]
@@ -32,22 +45,104 @@ def memory_stores() -> StoreFactory:
 
 
 def url_stores(url: str) -> StoreFactory:
-    """Return a factory of durable stores at ``url`` (``sqlite:///path`` or ``postgresql://``)."""
+    """Return a factory of durable stores at ``url`` (``sqlite:///path`` or ``postgresql://``).
+
+    Every store the factory opens lives in one shared database of ``url``, opened with the
+    first store and closed with the last (see the module docstring); close the stores with
+    :func:`close_store`.
+    """
 
     async def factory(config: SessionConfig) -> MessageStore:
-        from ordergate.fix.store import open_message_store
-
-        store: MessageStore = await open_message_store(url, config.session_id)
+        shared = await _SharedDatabase.acquire(url)
+        try:
+            store: MessageStore = await shared.open_store(config.session_id)
+        except BaseException:
+            await shared.release()
+            raise
+        _leases[store] = shared
         return store
 
     return factory
 
 
 async def close_store(store: MessageStore) -> None:
-    """Close ``store`` if it holds resources (durable stores flush and close)."""
+    """Close ``store`` if it holds resources (durable stores flush and close).
+
+    A store from :func:`url_stores` also gives back its share of the database, which closes
+    after its last store.
+    """
     close: Callable[[], Awaitable[None]] | None = getattr(store, "close", None)
-    if close is not None:
-        await close()
+    try:
+        if close is not None:
+            await close()
+    finally:
+        shared = _leases.pop(store, None)
+        if shared is not None:
+            await shared.release()
+
+
+class _SharedDatabase:
+    """The database of one URL on one event loop, and how many open stores use it."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.users = 0
+        self.database: MessageDatabase | None = None
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def acquire(cls, url: str) -> _SharedDatabase:
+        """Return the shared database of ``url``, opening it if no store uses it; count a user.
+
+        Raises:
+            ValueError: not a message store URL.
+        """
+        by_url = _databases.setdefault(asyncio.get_running_loop(), {})
+        key = _key(url)
+        shared = by_url.get(key)
+        if shared is None:
+            shared = by_url[key] = cls(url)
+        async with shared._lock:
+            if shared.database is None:
+                from ordergate.fix.store import open_message_database
+
+                shared.database = await open_message_database(url)
+            shared.users += 1
+        return shared
+
+    async def open_store(self, session_id: str) -> MessageStore:
+        """Open the store of ``session_id`` in the database (acquired first)."""
+        assert self.database is not None
+        store: MessageStore = await self.database.open_store(session_id)
+        return store
+
+    async def release(self) -> None:
+        """Count a user out; the last one closes the database."""
+        async with self._lock:
+            self.users -= 1
+            if self.users == 0 and self.database is not None:
+                database, self.database = self.database, None
+                await database.close()
+
+
+def _key(url: str) -> str:
+    # One SQLite file may be named by several URLs (sqlite:///abs, sqlite:rel); key it by its
+    # resolved path so they share the database too.
+    from ordergate.fix.store.factory import sqlite_path
+
+    try:
+        path = sqlite_path(url)
+    except ValueError:
+        return url  # opening it reports the error
+    return f"sqlite:{os.path.realpath(path)}" if path is not None else url
+
+
+#: Shared databases per event loop (a database is bound to the loop that opened it) and URL.
+_databases: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, _SharedDatabase]] = (
+    weakref.WeakKeyDictionary()
+)
+#: The shared database each open store from :func:`url_stores` holds a share of.
+_leases: dict[MessageStore, _SharedDatabase] = {}
 
 
 def session_status(

@@ -326,6 +326,10 @@ class FixVenue(VenueAdapter):
             self._connection = None
         log.warning("fix venue logged out", venue=self.name, session=connection.session_id)
 
+    def on_reject(self, connection: FixConnection, message: FixMessage) -> None:
+        """Handle a session-level Reject(3) of one of our requests like a business reject."""
+        self.on_message(connection, message, False)
+
     def on_message(self, connection: FixConnection, message: FixMessage, poss_dup: bool) -> None:
         """Turn one inbound application message into reports."""
         result = self.reader.read(message)
