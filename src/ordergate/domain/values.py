@@ -154,5 +154,9 @@ def is_multiple(value: Decimal, step: Decimal) -> bool:
     """Return True when ``value`` is a whole multiple of ``step`` (a tick or a lot)."""
     if step <= 0:
         return True
-    # Exact rational arithmetic: Decimal's % fails on quotients beyond its precision.
-    return Fraction(value) % Fraction(step) == 0
+    # Decimal's remainder is exact when it succeeds; beyond its precision it signals
+    # DivisionImpossible (an InvalidOperation), and exact rational arithmetic decides.
+    try:
+        return value % step == 0
+    except InvalidOperation:
+        return Fraction(value) % Fraction(step) == 0

@@ -49,6 +49,18 @@ the transport's):
                              then requires client certificates), ``server_hostname``,
                              ``check_hostname`` (initiator; default true). Acceptors
                              on one listener need the same TLS table.
+``[sessions.schedule]``      when the session may be logged on (absent: always), see
+                             :mod:`ordergate.fix.schedule`: ``start_time`` and
+                             ``end_time`` (``"HH:MM:SS"``, required; a daily period
+                             whose end is not after its start ends the next day,
+                             equal times make a 24-hour session), ``timezone`` (IANA
+                             name, default ``"UTC"``); daily: ``days``, the weekdays a
+                             period may start on (``["mon", "tue"]`` or full names;
+                             default every day); weekly: ``start_day`` and
+                             ``end_day`` instead. Outside a period an acceptor refuses
+                             the Logon and an initiator does not connect; a live
+                             connection is logged out at the period's end; sequence
+                             numbers are reset when a period starts.
 ``[sessions.extensions]``    additions to the session's dictionary (the standard one,
                              or ``dictionary``), decoded into
                              :class:`~ordergate.fix.dictionary.DictionaryExtensions`:
@@ -83,6 +95,12 @@ A minimal file::
     dictionary = "FIX42-broker.xml"
     [sessions.tls]
     ca = "broker-ca.pem"
+    [sessions.schedule]             # Sunday 17:00 to Friday 17:00, New York time
+    start_day = "sunday"
+    start_time = "17:00:00"
+    end_day = "friday"
+    end_time = "17:00:00"
+    timezone = "America/New_York"
 
 JSON files have the same shape (``{"store": ..., "sessions": [{...}]}``).
 """
@@ -90,8 +108,10 @@ JSON files have the same shape (``{"store": ..., "sessions": [{...}]}``).
 from __future__ import annotations
 
 import json
+import re
 import ssl
 import tomllib
+from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +125,7 @@ from ordergate.fix.dictionary import (
     load_dictionary,
     load_dictionary_xml,
 )
+from ordergate.fix.schedule import SessionSchedule, Weekday
 from ordergate.fix.session.config import Role, SessionConfig
 from ordergate.fix.transport.tls import client_context, server_context
 
@@ -122,9 +143,14 @@ SUPPORTED_BEGIN_STRINGS = frozenset({"FIX.4.2", "FIX.4.4"})
 
 #: Heartbeat, TestRequest, ResendRequest, Reject, SequenceReset, Logout, Logon.
 _SESSION_MESSAGES = frozenset({"0", "1", "2", "3", "4", "5", "A"})
-_CONFIG_FIELDS = frozenset(field.name for field in msgspec.structs.fields(SessionConfig))
+#: SessionConfig fields read as they are (``schedule`` is read by :func:`_schedule`).
+_CONFIG_FIELDS = frozenset(
+    field.name for field in msgspec.structs.fields(SessionConfig) if field.name != "schedule"
+)
+_SCHEDULE_KEYS = frozenset({"start_time", "end_time", "start_day", "end_day", "days", "timezone"})
+_WALL_TIME = re.compile(r"\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?")
 _TRANSPORT_FIELDS = frozenset(
-    {"host", "port", "endpoints", "store", "tls", "dictionary", "extensions"}
+    {"host", "port", "endpoints", "store", "tls", "dictionary", "extensions", "schedule"}
 )
 
 
@@ -296,6 +322,9 @@ def _session(index: int, item: object, base: Path | None) -> SessionSettings:
     except msgspec.ValidationError as e:
         raise SettingsError(f"{where}: {e}") from e
     where = f"{where} ({config.session_id})"
+    schedule = _schedule(where, item.get("schedule"))
+    if schedule is not None:
+        config = msgspec.structs.replace(config, schedule=schedule)
     extensions = _extensions(where, item.get("extensions"))
     if config.begin_string not in SUPPORTED_BEGIN_STRINGS:
         raise SettingsError(f"{where}: begin_string must be FIX.4.2 or FIX.4.4")
@@ -337,6 +366,62 @@ def _session(index: int, item: object, base: Path | None) -> SessionSettings:
         extensions=extensions,
         dictionary=_dictionary(where, config.begin_string, dictionary_file, extensions),
     )
+
+
+def _schedule(where: str, raw: object) -> SessionSchedule | None:
+    if raw is None:
+        return None
+    where = f"{where}: schedule"
+    if not isinstance(raw, dict):
+        raise SettingsError(f"{where}: must be a table/object")
+    unknown = set(raw) - _SCHEDULE_KEYS
+    if unknown:
+        raise SettingsError(f"{where}: unknown keys: {', '.join(sorted(unknown))}")
+    for key in ("start_time", "end_time"):
+        if key not in raw:
+            raise SettingsError(f"{where}: {key} is required")
+    days = raw.get("days", [])
+    if not isinstance(days, list):
+        raise SettingsError(f"{where}: days must be a list of day names")
+    timezone = raw.get("timezone", "UTC")
+    if not isinstance(timezone, str):
+        raise SettingsError(f"{where}: timezone must be a time zone name")
+    try:
+        return SessionSchedule(
+            start_time=_wall_time(raw["start_time"], "start_time"),
+            end_time=_wall_time(raw["end_time"], "end_time"),
+            start_day=_day(raw.get("start_day"), "start_day"),
+            end_day=_day(raw.get("end_day"), "end_day"),
+            days=tuple(_weekday(day, "days") for day in days),
+            timezone=timezone,
+        )
+    except ValueError as e:
+        raise SettingsError(f"{where}: {e}") from e
+
+
+def _wall_time(value: object, key: str) -> time:
+    """Read ``"HH:MM[:SS[.ffffff]]"`` (or a TOML local time)."""
+    if isinstance(value, time):
+        return value
+    if isinstance(value, str) and _WALL_TIME.fullmatch(value):
+        try:
+            return time.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError(f"{key} {value!r} is not a time of day (HH:MM:SS)")
+
+
+def _day(value: object, key: str) -> Weekday | None:
+    return None if value is None else _weekday(value, key)
+
+
+def _weekday(value: object, key: str) -> Weekday:
+    if not isinstance(value, str):
+        raise ValueError(f"{key}: {value!r} is not a day name")
+    try:
+        return Weekday.parse(value)
+    except ValueError as e:
+        raise ValueError(f"{key}: {e}") from None
 
 
 def _extensions(where: str, raw: object) -> DictionaryExtensions | None:

@@ -8,6 +8,8 @@ must then log out and disconnect (``fatal``).
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 import msgspec
 
 from ordergate.fix.dictionary.reasons import SessionRejectReason
@@ -20,6 +22,7 @@ from ordergate.fix.tags import MsgType, Tag
 __all__ = [
     "Problem",
     "check_comp_ids",
+    "check_header",
     "check_header_order",
     "check_logon",
     "check_poss_dup",
@@ -29,6 +32,7 @@ __all__ = [
 
 # The NoHops(627) group belongs to the header too.
 _HEADER_OR_HOPS = HEADER_TAGS | {627, 628, 629, 630}
+_tag_of_field = itemgetter(0)
 
 
 class Problem(msgspec.Struct, frozen=True):
@@ -38,6 +42,34 @@ class Problem(msgspec.Struct, frozen=True):
     ref_tag: int
     text: str
     fatal: bool = False
+
+
+def check_header(
+    message: FixMessage, ours: bytes, theirs: bytes, now: int, tolerance_ns: int
+) -> tuple[Problem, ...]:
+    """Return the problems of :func:`check_comp_ids`, :func:`check_sending_time` and
+    :func:`check_poss_dup`, in that order (empty when there is none).
+
+    A message with the right CompIDs, a SendingTime(52) within ``tolerance_ns`` of ``now``
+    and no PossDupFlag(43), the usual case, is proven clean with one timestamp parse.
+    """
+    index = message.first_values()
+    sending_time = index.get(Tag.SendingTime)
+    if (
+        sending_time is not None
+        and index.get(Tag.SenderCompID) == theirs
+        and index.get(Tag.TargetCompID) == ours
+        and Tag.PossDupFlag not in index
+    ):
+        parsed = parse_utc_timestamp(sending_time)
+        if parsed is not None and abs(parsed - now) <= tolerance_ns:
+            return ()
+    found = (
+        check_comp_ids(message, ours, theirs),
+        check_sending_time(message, now, tolerance_ns),
+        check_poss_dup(message),
+    )
+    return tuple(problem for problem in found if problem is not None)
 
 
 def check_comp_ids(message: FixMessage, ours: bytes, theirs: bytes) -> Problem | None:
@@ -108,8 +140,16 @@ def check_poss_dup(message: FixMessage) -> Problem | None:
 
 def check_header_order(message: FixMessage) -> Problem | None:
     """Check no standard header field comes after the first body field."""
+    fields = message.fields[3:-1]
+    body = 0
+    for tag, _ in fields:
+        if tag not in _HEADER_OR_HOPS:
+            break
+        body += 1
+    if _HEADER_OR_HOPS.isdisjoint(map(_tag_of_field, fields[body:])):
+        return None  # the usual case, checked in one C-level pass
     in_body = False
-    for tag, _ in message.fields[3:-1]:
+    for tag, _ in fields:
         if tag in _HEADER_OR_HOPS:
             if in_body:
                 return Problem(

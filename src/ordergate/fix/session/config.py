@@ -6,6 +6,8 @@ from enum import StrEnum
 
 import msgspec
 
+from ordergate.fix.schedule import SessionSchedule
+
 __all__ = ["Role", "SessionConfig"]
 
 
@@ -23,6 +25,8 @@ class SessionConfig(msgspec.Struct, frozen=True, kw_only=True):
     (an acceptor takes the initiator's). ``sending_time_tolerance`` bounds how far
     SendingTime(52) of an inbound message may be from our clock. ``resend_chunk_size`` limits
     one ResendRequest(2) to that many messages (0: ask for everything in one request).
+    ``schedule`` limits when the session may be logged on (None: always), with a sequence
+    reset at the start of each period (see :mod:`ordergate.fix.schedule`).
     """
 
     begin_string: str
@@ -40,6 +44,7 @@ class SessionConfig(msgspec.Struct, frozen=True, kw_only=True):
     username: str | None = None
     password: str | None = None
     validate: bool = True
+    schedule: SessionSchedule | None = None
 
     @property
     def session_id(self) -> str:

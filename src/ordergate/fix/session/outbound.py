@@ -8,12 +8,14 @@ SenderSubID(50) or OnBehalfOfCompID(115)), then the body in the order it was giv
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 from ordergate.fix.codec import encode_fields
 from ordergate.fix.message import FixMessage
 from ordergate.fix.session.timefmt import format_utc_timestamp
 from ordergate.fix.tags import Tag
 
-__all__ = ["HEADER_TAGS", "SESSION_HEADER_TAGS", "frame", "reframe_for_resend"]
+__all__ = ["HEADER_TAGS", "SESSION_HEADER_TAGS", "Framer", "frame", "reframe_for_resend"]
 
 #: Standard header fields (FIX 4.2/4.4) other than 8, 9 and 35. The NoHops(627) group is
 #: left in place: sorting would break its entries apart.
@@ -63,6 +65,53 @@ def frame(
             body.append((tag, value))
     header.sort(key=_tag_of)
     return encode_fields(begin_string, [(Tag.MsgType, msg_type), *header, *body])
+
+
+# A message whose fields after MsgType(35) hold none of these needs no reordering.
+_REORDERED: frozenset[int] = HEADER_TAGS | SESSION_HEADER_TAGS | {Tag.MsgType}
+_tag_of_field = itemgetter(0)
+
+
+class Framer:
+    """Frame one session's outbound messages: the same bytes as :func:`frame`, faster.
+
+    The CompID fields are built once. A message that is MsgType(35) followed by body fields
+    only (what the session and most applications build) is encoded without sorting a header;
+    anything else goes through :func:`frame`.
+    """
+
+    __slots__ = ("_begin", "_sender", "_sender_field", "_target", "_target_field")
+
+    def __init__(self, begin_string: bytes, sender: bytes, target: bytes) -> None:
+        self._begin = begin_string
+        self._sender = sender
+        self._target = target
+        self._sender_field = (Tag.SenderCompID, sender)
+        self._target_field = (Tag.TargetCompID, target)
+
+    def frame(self, message: FixMessage, seq: int, now: int) -> bytes:
+        """Encode ``message`` with MsgSeqNum ``seq`` and SendingTime ``now`` (ms)."""
+        fields = message.fields
+        body = fields[1:]
+        if (
+            fields
+            and fields[0][0] == Tag.MsgType
+            and _REORDERED.isdisjoint(map(_tag_of_field, body))
+        ):
+            return encode_fields(
+                self._begin,
+                [
+                    fields[0],
+                    (Tag.MsgSeqNum, b"%d" % seq),
+                    self._sender_field,
+                    (Tag.SendingTime, format_utc_timestamp(now)),
+                    self._target_field,
+                    *body,
+                ],
+            )
+        return frame(
+            self._begin, message, seq=seq, sender=self._sender, target=self._target, now=now
+        )
 
 
 def reframe_for_resend(stored: FixMessage, now: int) -> bytes:

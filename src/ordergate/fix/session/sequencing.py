@@ -51,6 +51,11 @@ class GapTracker:
         """Return True while a ResendRequest of ours waits to be filled."""
         return self._outstanding_end is not None
 
+    @property
+    def idle(self) -> bool:
+        """Return True when nothing is queued and no ResendRequest is outstanding."""
+        return self._outstanding_end is None and not self._queued
+
     def queued_count(self) -> int:
         """Return how many early messages wait."""
         return len(self._queued)

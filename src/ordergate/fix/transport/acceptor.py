@@ -7,6 +7,11 @@ connection; then the socket is handed to a :class:`FixConnection` of that sessio
 processes the Logon itself. Anything else is refused without touching any session's
 sequence numbers: an unknown session or a second connection gets a Logout(5) with the
 reason, then the socket is closed; a first message that is not a Logon is not answered.
+
+A session with a schedule (``config.schedule``) is refused the same way outside its periods
+(Logout(5) "session is not active"). A Logon inside a period first resets the session's
+store when its sequence began before the period started (the daily or weekly reset); a
+connection still up when its period ends is logged out.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections.abc import Mapping, Sequence
+from typing import cast
 
 import structlog
 
@@ -28,6 +34,7 @@ from ordergate.fix.store.base import MessageStore
 from ordergate.fix.tags import MsgType, Tag
 from ordergate.fix.transport.application import FixApplication
 from ordergate.fix.transport.connection import FixConnection
+from ordergate.fix.transport.periods import PeriodEndTimer, reset_stale_store
 from ordergate.fix.transport.stores import StoreFactory, close_store, session_status
 
 __all__ = ["AcceptedSession", "FixAcceptor"]
@@ -50,6 +57,40 @@ class AcceptedSession:
         self.session = session
         self.connection: FixConnection | None = None
         self._clock = clock
+        self._period_end = PeriodEndTimer(clock)
+
+    def admit(self) -> tuple[str | None, int | None]:
+        """Decide on a Logon by the schedule: ``(refusal, period end)``.
+
+        Outside a period the refusal is ``"session is not active"`` and nothing changes.
+        Inside one, a store whose sequence began before the period is reset first (a
+        durable store persists that with the flush before the Logon reply); the period end
+        (None without a schedule) is when the connection must log out.
+        """
+        schedule = self.config.schedule
+        if schedule is None:
+            return None, None
+        now = self._clock.now_ns()
+        period = schedule.period(now)
+        if period is None:
+            return "session is not active", None
+        start, end = period
+        reset_stale_store(self.store, start, now, self.session_id)
+        return None, end
+
+    def watch_period_end(self, connection: FixConnection, end: int) -> None:
+        """Log ``connection`` out once the clock reaches ``end`` (its period's end)."""
+
+        def period_ended() -> None:
+            if self.connection is connection and connection.is_open:
+                log.info("fix session period ended", session=self.session_id)
+                connection.logout("session period ended")
+
+        self._period_end.arm(end, period_ended)
+
+    def cancel_period_end(self) -> None:
+        """Forget the period-end timer (the connection is gone)."""
+        self._period_end.cancel()
 
     def status(self) -> SessionStatus:
         """Return the session's status for the registry."""
@@ -208,24 +249,29 @@ class FixAcceptor:
         sessions = list(self._sessions.values())
         self._sessions.clear()
         for accepted in sessions:
+            accepted.cancel_period_end()
             if self._registry is not None:
                 self._registry.unregister(accepted.session_id)
             await close_store(accepted.store)
 
     def _bind(
         self, gate: _LogonGate, begin: str, their_sender: str, their_target: str
-    ) -> AcceptedSession | str:
+    ) -> tuple[AcceptedSession, int | None] | str:
         accepted = self._sessions.get((begin, their_target, their_sender))
         if accepted is None:
             return f"unknown session {begin}:{their_sender}->{their_target}"
         if accepted.connection is not None:
             return f"session {accepted.session_id} is already connected"
-        return accepted
+        refusal, end = accepted.admit()
+        if refusal is not None:
+            return refusal
+        return accepted, end
 
     def _detach(self, connection: FixConnection) -> None:
         for accepted in self._sessions.values():
             if accepted.connection is connection:
                 accepted.connection = None
+                accepted.cancel_period_end()
 
 
 class _LogonGate(asyncio.Protocol):
@@ -240,8 +286,8 @@ class _LogonGate(asyncio.Protocol):
         self._done = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
+        # uvloop's TCP transport is not an asyncio.Transport subclass but has its methods.
+        self._transport = cast(asyncio.Transport, transport)
         self._acceptor._gates.add(self)
         loop = asyncio.get_running_loop()
         self._timeout = loop.call_later(self._acceptor.logon_timeout, self._expire)
@@ -278,9 +324,9 @@ class _LogonGate(asyncio.Protocol):
         if isinstance(bound, str):
             self._refuse((begin, target, sender), bound)
             return
-        self._hand_over(bound)
+        self._hand_over(*bound)
 
-    def _hand_over(self, accepted: AcceptedSession) -> None:
+    def _hand_over(self, accepted: AcceptedSession, period_end: int | None) -> None:
         transport = self._transport
         assert transport is not None
         self._finish()
@@ -293,6 +339,8 @@ class _LogonGate(asyncio.Protocol):
             on_close=acceptor._detach,
         )
         accepted.connection = connection
+        if period_end is not None:
+            accepted.watch_period_end(connection, period_end)
         transport.set_protocol(connection)
         connection.connection_made(transport)
         # The buffered bytes hold the Logon and whatever followed it: the session reads

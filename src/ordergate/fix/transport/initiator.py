@@ -17,12 +17,15 @@ from ordergate.fix.session.config import Role, SessionConfig
 from ordergate.fix.store.base import MessageStore
 from ordergate.fix.transport.application import FixApplication
 from ordergate.fix.transport.backoff import Backoff
-from ordergate.fix.transport.connection import ConnectionClosedError, FixConnection
+from ordergate.fix.transport.connection import ConnectionClosedError, DurableStore, FixConnection
+from ordergate.fix.transport.periods import reset_stale_store, sleep_until
 from ordergate.fix.transport.stores import StoreFactory, close_store, session_status
 
 __all__ = ["FixInitiator"]
 
 log = structlog.get_logger("ordergate.fix.transport")
+
+_NS = 1_000_000_000
 
 
 class FixInitiator:
@@ -32,6 +35,12 @@ class FixInitiator:
     not logged on), the next round waits ``backoff.delay(round)``. After a connection that
     logged on ends, the initiator reconnects at once, starting with the endpoint that worked.
     The store (and with it the sequence numbers) lives across reconnects.
+
+    With a schedule (``config.schedule``), the initiator connects only inside a session
+    period: outside one it waits for the next (:attr:`inactive_until`); at the start of a
+    period it resets a store whose sequence began before that period (numbers back to 1)
+    before it logs on; at the period's end it logs out and stays down until the next one.
+    The schedule is read with ``clock``.
 
     Args:
         config: the session (role must be initiator).
@@ -84,6 +93,8 @@ class FixInitiator:
         self._connected = asyncio.Event()
         self.attempts = 0
         """Connection attempts so far (successful or not)."""
+        self.inactive_until: int | None = None
+        """While the schedule keeps the session down: when its next period starts (ns)."""
 
     @property
     def store(self) -> MessageStore:
@@ -176,6 +187,37 @@ class FixInitiator:
         )
 
     async def _run(self) -> None:
+        schedule = self.config.schedule
+        if schedule is None:
+            await self._keep_connected()
+            return
+        while True:
+            now = self._clock.now_ns()
+            period = schedule.period(now)
+            if period is None:
+                opens = schedule.next_start(now)
+                self.inactive_until = opens
+                log.info(
+                    "fix session waits for its schedule",
+                    session=self.session_id,
+                    opens_in=round((opens - now) / _NS, 3),
+                )
+                await sleep_until(self._clock, opens)
+                continue
+            self.inactive_until = None
+            start, end = period
+            await self._reset_stale_store(start, now)
+            keeper = asyncio.create_task(self._keep_connected())
+            try:
+                await sleep_until(self._clock, end)
+            finally:
+                keeper.cancel()
+                (outcome,) = await asyncio.gather(keeper, return_exceptions=True)
+                if isinstance(outcome, Exception):
+                    log.error("fix initiator failed", session=self.session_id, exc_info=outcome)
+            await self._end_connection("session period ended")
+
+    async def _keep_connected(self) -> None:
         failed_rounds = 0
         first = 0
         while True:
@@ -199,6 +241,28 @@ class FixInitiator:
             failed_rounds += 1
             log.info("fix reconnect backoff", session=self.session_id, delay=round(delay, 3))
             await asyncio.sleep(delay)
+
+    async def _reset_stale_store(self, start: int, now: int) -> None:
+        store = self.store
+        if reset_stale_store(store, start, now, self.session_id) and isinstance(
+            store, DurableStore
+        ):
+            await store.flush()
+
+    async def _end_connection(self, reason: str) -> None:
+        """Log the live connection out (or close it) and wait until it is gone."""
+        connection = self._connection
+        if connection is None:
+            return
+        connection.logout(reason)  # closes at once when there is no logon to end
+        try:
+            await asyncio.wait_for(connection.wait_closed(), self.config.logout_timeout + 1.0)
+        except TimeoutError:
+            connection.abort()
+            await connection.wait_closed()
+        if self._connection is connection:
+            self._connection = None
+            self._connected.clear()
 
     async def _connect(self, host: str, port: int) -> FixConnection | None:
         loop = asyncio.get_running_loop()

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Final, TypeVar
 
 from ordergate.domain.values import OrderStatus, OrderType, Side, TimeInForce
+from ordergate.fix.session.timefmt import parse_utc_timestamp as _parse_usual
 
 __all__ = [
     "FIX42",
@@ -135,6 +136,13 @@ def parse_utc_timestamp(value: bytes) -> int:
     FixMappingError
         If ``value`` is not a UTCTimestamp.
     """
+    # The usual form (whole seconds, or a 3/6/9-digit fraction) is read by the session's
+    # parser; anything else, and a leap second (60), which the standard library refuses,
+    # by strptime below.
+    if value[15:17] != b"60":
+        fast = _parse_usual(value)
+        if fast is not None:
+            return fast
     text = value.decode("latin-1")
     whole, _, fraction = text.partition(".")
     try:

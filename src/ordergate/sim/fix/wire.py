@@ -195,18 +195,21 @@ def execution_report(
     reply); it is written in the version's own terms. ``fill`` is (LastQty, LastPx,
     Commission, its currency, liquidity).
     """
+    # Every report of every order goes through here: the fields are encoded as they are
+    # built (exactly as FixMessage.of would) rather than in a second pass.
     fix42 = begin_string == FIX42
     terms = order.terms
     status = ORD_STATUS[order.status]
-    fields: list[tuple[int, FieldValue]] = [
-        (37, order.order_id),
-        (11, cl_ord_id or order.cl_ord_id),
+    fields: list[tuple[int, bytes]] = [
+        (35, b"8"),
+        (37, _text(order.order_id)),
+        (11, _text(cl_ord_id or order.cl_ord_id)),
     ]
     if orig_cl_ord_id is not None:
-        fields.append((41, orig_cl_ord_id))
+        fields.append((41, _text(orig_cl_ord_id)))
     if status_request_id is not None and not fix42:
-        fields.append((790, status_request_id))
-    fields.append((17, exec_id))
+        fields.append((790, _text(status_request_id)))
+    fields.append((17, _text(exec_id)))
     if fix42:
         if exec_type == b"I":
             fields += [(20, b"3"), (150, status)]
@@ -215,40 +218,50 @@ def execution_report(
             fields += [(20, b"0"), (150, trade if exec_type == b"F" else exec_type)]
     else:
         fields.append((150, exec_type))
-    fields += [(39, status)]
+    fields.append((39, status))
     if reject_code is not None:
         fields.append((103, reject_code))
     if order.account:
-        fields.append((1, order.account))
+        fields.append((1, _text(order.account)))
     fields += [
-        (55, terms.symbol),
+        (55, _text(terms.symbol)),
         (54, SIDE[terms.side]),
-        (38, terms.quantity),
+        (38, _decimal(terms.quantity)),
         (40, ORD_TYPE[terms.order_type]),
     ]
     if terms.price is not None:
-        fields.append((44, terms.price))
+        fields.append((44, _decimal(terms.price)))
     if terms.stop_price is not None:
-        fields.append((99, terms.stop_price))
+        fields.append((99, _decimal(terms.stop_price)))
     fields.append((59, TIME_IN_FORCE[terms.time_in_force]))
     if terms.time_in_force is TimeInForce.GTD and terms.expire_time is not None:
         fields.append((126, format_utc_timestamp(terms.expire_time)))
     if fill is not None:
         quantity, price, fee, currency, liquidity = fill
-        fields += [(32, quantity), (31, price), (12, fee), (13, b"3")]
+        fields += [(32, _decimal(quantity)), (31, _decimal(price)), (12, _decimal(fee)), (13, b"3")]
         if fix42:
-            fields.append((15, currency))
+            fields.append((15, _text(currency)))
         else:
-            fields += [(479, currency), (851, b"1" if liquidity is Liquidity.MAKER else b"2")]
+            maker = liquidity is Liquidity.MAKER
+            fields += [(479, _text(currency)), (851, b"1" if maker else b"2")]
     fields += [
-        (151, order.leaves),
-        (14, order.cum),
-        (6, order.average_price),
+        (151, _decimal(order.leaves)),
+        (14, _decimal(order.cum)),
+        (6, _decimal(order.average_price)),
         (60, format_utc_timestamp(now)),
     ]
     if text:
-        fields.append((58, text))
-    return FixMessage.of("8", *fields)
+        fields.append((58, _text(text)))
+    return FixMessage(fields)
+
+
+def _text(value: str) -> bytes:
+    return value.encode("latin-1")
+
+
+def _decimal(value: Decimal) -> bytes:
+    # As encode_value writes a Decimal: plain notation, never an exponent.
+    return format(value, "f").encode("ascii")
 
 
 def unknown_order_report(
