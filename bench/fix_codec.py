@@ -9,7 +9,10 @@ NoPartyIDs(453) group holding a nested NoPartySubIDs(802) group, all FIX 4.4.
   (ours: FrameParser + parse + Dictionary.validate; QuickFIX: Message(str, dd, True) +
   DataDictionary.validate). simplefix has no dictionary: its row is framing + parsing only.
 
-Each figure is the best of three runs of ``--n`` messages, in messages per second.
+Each figure is the best of three runs of ``--n`` messages, in messages per second. The same
+frame is parsed over and over, so our per-layout caches (the tags of a layout, the
+dictionary's plan for it) are warm, as in a session after its first few messages; nothing
+is cached per value.
 
     .venv/bin/python bench/fix_codec.py --n 100000 [--spec /path/to/FIX44.xml]
 """

@@ -61,6 +61,9 @@ _TAG_OF: dict[bytes, int] = {
 _PREFIX: dict[int, bytes] = {tag: b"\x01%d=" % tag for tag in range(1, _FAST_TAG_LIMIT)}
 _EQUALS = b"="
 _partition = bytes.partition
+# Every byte but "=" and SOH, deleted to see a frame's delimiters alone.
+_NOT_DELIMITER = bytes(b for b in range(256) if b not in (SOH, 0x3D))
+_ALTERNATING = b"=\x01" * 4096  # frames of up to 4096 fields take the quickest path
 
 
 class FixParseError(ValueError):
@@ -86,13 +89,18 @@ def checksum(data: bytes | bytearray | memoryview) -> int:
 
 
 def _byte_sum(data: bytes | bytearray | memoryview) -> int:
-    # Adler-32's first half is 1 + the byte sum modulo 65521: exact for up to 256 bytes
-    # (256 * 255 < 65521), and computed in C, unlike sum() over a bytes object.
+    # Adler-32's first half is 1 + the byte sum modulo 65521: exact while the sum stays
+    # below 65520, so for up to 256 bytes, or 515 ASCII bytes (515 * 127 < 65520), and
+    # computed in C, unlike sum() over a bytes object.
     n = len(data)
-    if n <= 256:
+    if n <= 256 or (n <= 515 and isinstance(data, bytes) and data.isascii()):
         return (adler32(data) & 0xFFFF) - 1
+    step = 515 if isinstance(data, bytes) and data.isascii() else 256
     view = memoryview(data)
-    return sum((adler32(view[i : i + 256]) & 0xFFFF) - 1 for i in range(0, n, 256))
+    total = 0
+    for start in range(0, n, step):
+        total += (adler32(view[start : start + step]) & 0xFFFF) - 1
+    return total
 
 
 def encode_fields(begin_string: bytes, fields: Iterable[tuple[int, bytes]]) -> bytes:
@@ -136,21 +144,63 @@ def parse(frame: bytes) -> FixMessage:
     Raw data fields (e.g. RawData(96) after RawDataLength(95)) are read by their declared
     length and may contain SOH.
     """
+    # The common frame, in C-level passes: when its delimiters alternate "=", SOH (no value
+    # holds "=") it splits into tag, value, tag, value... in one go.
+    delimiters = frame.translate(None, _NOT_DELIMITER)
+    if not len(delimiters) & 1 and _ALTERNATING.startswith(delimiters):
+        pieces = frame.replace(b"\x01", _EQUALS).split(_EQUALS)
+        if not pieces.pop():  # else bytes follow the last SOH
+            line = b"\x01".join(pieces[::2])
+            layout = _LAYOUTS.get(line)
+            if layout is None:
+                layout = _new_layout(line)
+            if layout is not None:
+                tags, repeats = layout
+                values = pieces[1::2]
+                fields = list(zip(tags, values, strict=True))
+                # With repeated tags dict() would keep the last value: build from the end.
+                index = dict(reversed(fields)) if repeats else dict(fields)
+                return FixMessage.from_wire(fields, index, (line, values))
+    split = _parse_fields(frame)
+    return FixMessage.indexed(_parse_careful(frame) if split is None else split)
+
+
+# Tag line (the tags of a frame joined by SOH, as received) -> the tags as numbers and
+# whether one repeats. Counterparties send the same few layouts over and over, so the tags
+# of a frame are converted with one lookup; the dictionary keeps its checks per line too.
+_LAYOUTS: dict[bytes, tuple[tuple[int, ...], bool]] = {}
+_MAX_LAYOUTS = 4096
+
+
+def _new_layout(line: bytes) -> tuple[tuple[int, ...], bool] | None:
+    # None when a tag needs the careful parser: not a plain number below _FAST_TAG_LIMIT, or
+    # a raw-data length tag.
+    try:
+        tags = tuple(map(_TAG_OF.__getitem__, line.split(b"\x01")))
+    except KeyError:
+        return None
+    if len(_LAYOUTS) >= _MAX_LAYOUTS:
+        _LAYOUTS.clear()  # bounded: a peer sending ever new layouts only loses the shortcut
+    layout = _LAYOUTS[line] = (tags, len(set(tags)) != len(tags))
+    return layout
+
+
+def _parse_fields(frame: bytes) -> list[tuple[int, bytes]] | None:
+    # Field by field (values may hold "="); None when a field needs the careful parser: no
+    # "=", a tag that is not a plain number below _FAST_TAG_LIMIT, a raw-data length tag.
     parts = frame.split(b"\x01")
-    if not parts.pop():
-        tag_of = _TAG_OF
-        try:
-            fields = [
-                (tag_of[tag], value)
-                for tag, sep, value in map(_partition, parts, repeat(_EQUALS))
-                if sep
-            ]
-        except KeyError:
-            pass  # a raw-data length tag, an unusual tag: the careful parser decides
-        else:
-            if len(fields) == len(parts):
-                return FixMessage(fields)
-    return FixMessage(_parse_careful(frame))
+    if parts.pop():
+        return None
+    tag_of = _TAG_OF
+    try:
+        fields = [
+            (tag_of[tag], value)
+            for tag, sep, value in map(_partition, parts, repeat(_EQUALS))
+            if sep
+        ]
+    except KeyError:
+        return None
+    return fields if len(fields) == len(parts) else None
 
 
 def _parse_careful(frame: bytes) -> list[tuple[int, bytes]]:
@@ -187,8 +237,9 @@ def _parse_careful(frame: bytes) -> list[tuple[int, bytes]]:
 
 # BeginString, then BodyLength: the header the framer reads before it knows the frame's end.
 _HEADER = re.compile(rb"8=[^\x01]{1,32}\x019=(\d{1,9})\x01")
-# Byte sum of the trailer "10=" plus its final SOH (the three digits are added per frame).
-_TRAILER_SUM = sum(b"10=\x01")
+# Each well-formed trailer "10=NNN<SOH>" -> its byte sum plus the checksum NNN it states: a
+# frame is intact when its byte sum minus this is a multiple of 256.
+_TRAILER_SUMS = {b"10=%03d\x01" % n: sum(b"10=%03d\x01" % n) + n for n in range(256)}
 
 
 class FrameParser:
@@ -221,15 +272,23 @@ class FrameParser:
 
     def next_frame(self) -> bytes | Garbled | None:
         """Return the next complete frame, a :class:`Garbled` drop, or None for more data."""
-        if self._chunks:
+        chunks = self._chunks
+        if chunks:
             if self._need and self.buffered() < self._need:
                 return None
-            self._join()
-        data, pos = self._data, self._pos
+            if len(chunks) == 1 and self._pos >= len(self._data):
+                self._data = chunks[0]  # the usual read: it starts a frame, nothing to join
+                self._pos = 0
+                self._chunks = []
+                self._chunks_size = 0
+            else:
+                self._join()
+        data = self._data
+        pos = self._pos
         head = _HEADER.match(data, pos)
         if head is None:
             return self._bad_header()
-        length = int(head.group(1))
+        length = int(head[1])
         if length > self.max_body_length:
             return self._skip("BodyLength(9) is not a number in range")
         body_end = head.end() + length
@@ -238,17 +297,17 @@ class FrameParser:
             self._need = frame_end - pos
             return None
         self._need = 0
-        if not data.startswith(b"10=", body_end) or data[frame_end - 1] != SOH:
-            return self._skip("BodyLength(9) does not lead to CheckSum(10)")
+        # The checksum covers everything before "10=": sum the whole frame (one C call for
+        # a typical message) and take out the trailer's bytes, read off a table with them.
+        trailer_sum = _TRAILER_SUMS.get(data[body_end:frame_end])
+        if trailer_sum is None:
+            if not data.startswith(b"10=", body_end) or data[frame_end - 1] != SOH:
+                return self._skip("BodyLength(9) does not lead to CheckSum(10)")
+            return self._skip("CheckSum(10) does not match")
         frame = data[pos:frame_end]
-        stated = frame[-4:-1]
-        # The checksum covers everything before "10="; sum the whole frame (one C call for
-        # a typical message) and take the trailer's bytes back out.
-        if (
-            not stated.isdigit()
-            or stated > b"255"
-            or (_byte_sum(frame) - _TRAILER_SUM - sum(stated) - int(stated)) & 0xFF
-        ):
+        # _byte_sum, inline for the usual frame.
+        frame_sum = (adler32(frame) & 0xFFFF) - 1 if frame_end - pos <= 256 else _byte_sum(frame)
+        if (frame_sum - trailer_sum) & 0xFF:
             return self._skip("CheckSum(10) does not match")
         self._pos = frame_end
         return frame

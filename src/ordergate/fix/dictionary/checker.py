@@ -27,7 +27,7 @@ from ordergate.fix.dictionary.spec import FieldDef
 from ordergate.fix.dictionary.structure import GroupSpec, MessageSpec
 from ordergate.fix.dictionary.types import ValueCheck
 
-__all__ = ["FieldTables", "find_issue"]
+__all__ = ["FieldTables", "declared_count", "find_issue"]
 
 _HEADER_PLACES = ((0, 8), (1, 9), (2, 35))
 
@@ -220,7 +220,7 @@ def _group(
                     f"{label(tag)} is missing in a {label(group.count_tag)} instance",
                 )
                 break
-    declared = _count(count)
+    declared = declared_count(count)
     if declared is not None and declared != instances:
         walk.note(
             8,
@@ -231,7 +231,8 @@ def _group(
     return i
 
 
-def _count(value: bytes) -> int | None:
+def declared_count(value: bytes) -> int | None:
+    """Return the instance count a NumInGroup value states, or None when it is no number."""
     if value.isdigit():
         return int(value)
     if value[:1] == b"-" and value[1:].isdigit():

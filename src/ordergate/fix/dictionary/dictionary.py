@@ -1,12 +1,11 @@
 """A FIX data dictionary: names, types, message layouts, and validation of inbound messages.
 
-Validation has two paths. The fast path proves the common message clean with a handful of
-C-level operations and one loop of value checks: the header and trailer are in place, no
-tag repeats (so there is no repeating group to walk), every tag is allowed at the top level
-of the message, the required ones are present and every value passes its check. Anything
-else, including every message carrying a non-empty repeating group, takes the complete walk
-in :mod:`.checker`, which finds the most important problem. Both paths accept exactly the
-same messages (the property tests check that).
+Validation has two paths. The fast path proves a clean message clean: the structure of a
+layout (its tags in wire order) is checked once per message type and kept as a plan
+(:mod:`.plans`), so a message is checked with a lookup, a test that no value is empty and
+one C-level pass over the values that have a format or allowed values. Anything it cannot
+prove clean takes the complete walk in :mod:`.checker`, which finds the most important
+problem. Both paths accept exactly the same messages (the property tests check that).
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ from operator import call
 
 from ordergate.fix.dictionary.checker import FieldTables, find_issue
 from ordergate.fix.dictionary.extensions import DictionaryExtensions
+from ordergate.fix.dictionary.plans import Plan, make_plan
 from ordergate.fix.dictionary.reasons import ValidationIssue
 from ordergate.fix.dictionary.spec import Entry, FieldDef, MessageDef, SpecData
 from ordergate.fix.dictionary.structure import GroupSpec, MessageSpec
@@ -23,6 +23,9 @@ from ordergate.fix.dictionary.types import ValueCheck, check_for_type, enum_chec
 from ordergate.fix.message import FixMessage
 
 __all__ = ["Dictionary", "DictionaryError"]
+
+
+_MAX_PLANS = 1024  # per message type
 
 
 class DictionaryError(ValueError):
@@ -67,9 +70,11 @@ class Dictionary:
             )
             for msg_type, message in messages.items()
         }
-        self._by_wire_type = {
-            t.encode("latin-1"): (m.checks, m.top, m.required) for t, m in self._messages.items()
+        # MsgType(35) as on the wire -> its tables and its plans by tag line (see .plans).
+        self._by_wire_type: dict[bytes, tuple[MessageSpec, dict[bytes, Plan | None]]] = {
+            t.encode("latin-1"): (m, {}) for t, m in self._messages.items()
         }
+        self._field_checks = fast
         self._header_groups = MessageSpec("", "header", True, top, fast)
 
     # -- names and layout -----------------------------------------------------------------
@@ -161,22 +166,27 @@ class Dictionary:
             None when the message is valid, else the most important problem.
         """
         fields = message.fields
-        n = len(fields)
-        if n > 3 and fields[0][0] == 8 and fields[1][0] == 9 and fields[-1][0] == 10:
-            msg_type = fields[2]
-            entry = self._by_wire_type.get(msg_type[1]) if msg_type[0] == 35 else None
+        if len(fields) > 3:
+            entry = self._by_wire_type.get(fields[2][1])
             if entry is not None:
-                checks, top, required = entry
-                index = dict(fields)
-                if (
-                    len(index) == n
-                    and top >= index.keys()
-                    and index.keys() >= required
-                    # Every value passes its check: one C-level loop, no per-field bytecode.
-                    and all(map(call, map(checks.__getitem__, index), index.values()))
-                ):
-                    message.set_index(index)
-                    return None
+                spec, plans = entry
+                wire = message.wire_layout()
+                if wire is None:
+                    line = b"\x01".join([b"%d" % tag for tag, _ in fields])
+                    values = [value for _, value in fields]
+                else:
+                    line, values = wire
+                try:
+                    plan = plans[line]
+                except KeyError:
+                    plan = make_plan([tag for tag, _ in fields], spec, self._field_checks)
+                    if len(plans) >= _MAX_PLANS:
+                        plans.clear()  # bounded: ever new layouts only lose the shortcut
+                    plans[line] = plan
+                if plan is not None:
+                    pick, checks = plan
+                    if all(values) and all(map(call, checks, pick(values))):
+                        return None
         return find_issue(fields, self._messages, self._tables)
 
     def __repr__(self) -> str:

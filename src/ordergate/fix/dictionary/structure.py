@@ -13,12 +13,7 @@ from collections.abc import Mapping, Sequence
 from ordergate.fix.dictionary.spec import Entry
 from ordergate.fix.dictionary.types import ValueCheck
 
-__all__ = ["GroupSpec", "MessageSpec", "build_groups", "zero_count"]
-
-
-def zero_count(value: bytes) -> bool:
-    """Fast-path check of a count field: only an empty group (0) needs no walking."""
-    return value == b"0"
+__all__ = ["GroupSpec", "MessageSpec", "build_groups"]
 
 
 class GroupSpec:
@@ -143,9 +138,8 @@ class MessageSpec:
         msg_type: MsgType(35) value.
         name: the message's name (e.g. NewOrderSingle).
         admin: whether it is a session-level message.
-        checks: top-level tag -> fast value check (true-ish when the value is non-empty and
-            well formed); count tags map to :func:`zero_count` so that any non-empty group
-            leaves the fast path.
+        checks: top-level tag -> value check (true-ish when the value is non-empty and
+            well formed; ``len`` when any non-empty value is).
         top: the keys of ``checks``.
         required: top-level tags that must be present.
         required_order: the same, in dictionary order (to name the first missing one).
@@ -184,9 +178,7 @@ class MessageSpec:
                 if entry.required:
                     required.append(entry.tag)
         self.groups = build_groups(entries)
-        self.checks: dict[int, ValueCheck] = {
-            tag: zero_count if tag in self.groups else field_checks.get(tag, len) for tag in order
-        }
+        self.checks: dict[int, ValueCheck] = {tag: field_checks.get(tag, len) for tag in order}
         self.top = frozenset(order)
         self.required = frozenset(required)
         self.required_order = tuple(required)
