@@ -31,6 +31,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/oms_core.py
 	$(BIN)/python bench/eventstore.py
 	$(BIN)/python bench/rest_load.py
+	$(BIN)/python bench/fix_codec.py
+	$(BIN)/python bench/fix_roundtrip.py
+	$(BIN)/python bench/fix_fuzz.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .coverage
