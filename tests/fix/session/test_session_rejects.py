@@ -105,7 +105,7 @@ def test_missing_msg_seq_num_logs_out() -> None:
 @pytest.mark.parametrize(
     "mangle",
     [
-        lambda raw: raw[:-4] + b"000\x01",  # checksum
+        lambda raw: raw[:-4] + b"%03d\x01" % ((int(raw[-4:-1]) + 1) % 256),  # checksum
         lambda raw: re.sub(rb"\x019=\d+", b"\x019=5", raw, count=1),  # body length
     ],
     ids=["checksum", "body-length"],

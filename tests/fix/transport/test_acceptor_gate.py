@@ -150,7 +150,9 @@ async def test_garbled_bytes_on_the_wire_are_ignored(
 
     good = peer.order_frame("AFTER-NOISE")
     bad_checksum = peer.order_frame("CORRUPT", seq=2)
-    bad_checksum = bad_checksum[:-4] + b"000\x01"
+    # A checksum one off the right one: never the right one by chance (SendingTime varies).
+    stated = int(bad_checksum[-4:-1])
+    bad_checksum = bad_checksum[:-4] + b"%03d\x01" % ((stated + 1) % 256)
     await peer.send(b"\x00\xffnoise" + bad_checksum + b"8=FIX.4.4\x019=zz\x01" + good)
 
     echoed = await peer.receive_type("D")
