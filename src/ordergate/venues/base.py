@@ -37,16 +37,38 @@ from ordergate.domain.reports import (
 )
 from ordergate.domain.values import AssetClass, OrderType, TimeInForce
 
-__all__ = ["ReplaceRequest", "VenueAdapter", "VenueCapabilities"]
+__all__ = ["RateLimitRule", "ReplaceRequest", "VenueAdapter", "VenueCapabilities"]
+
+
+class RateLimitRule(msgspec.Struct, frozen=True, kw_only=True):
+    """One of a venue's limits, in the venue's own terms.
+
+    ``limit`` units (requests, request weight or orders, as ``unit`` says) per
+    ``window_ns`` nanoseconds; ``scope`` names the endpoints the rule covers (``"*"`` for
+    all of them, ``"orders"`` for order entry).
+    """
+
+    name: str
+    unit: str
+    limit: int
+    window_ns: int
+    scope: str = "*"
 
 
 class VenueCapabilities(msgspec.Struct, frozen=True, kw_only=True):
-    """What a venue can take natively."""
+    """What a venue can take natively, its limits and its fees.
+
+    ``maker_fee`` and ``taker_fee`` are rates of the notional (``0.001`` is 10 bp).
+    """
 
     order_types: frozenset[OrderType]
     time_in_force: frozenset[TimeInForce]
     asset_classes: frozenset[AssetClass]
     supports_replace: bool = True
+    supports_market_data: bool = False
+    rate_limits: tuple[RateLimitRule, ...] = ()
+    maker_fee: Decimal = Decimal(0)
+    taker_fee: Decimal = Decimal(0)
 
 
 class ReplaceRequest(msgspec.Struct, frozen=True, kw_only=True):
