@@ -22,6 +22,7 @@ __all__ = [
     "OrderStatusReport",
     "Quote",
     "TradeTick",
+    "VenueErrorKind",
     "VenueOrder",
 ]
 
@@ -39,13 +40,25 @@ class ExecKind(StrEnum):
     EXPIRED = "EXPIRED"
 
 
+class VenueErrorKind(StrEnum):
+    """What a venue error means for the request that caused it (see ordergate.gateway.errors)."""
+
+    REJECTED = "REJECTED"
+    RETRYABLE = "RETRYABLE"
+    UNKNOWN_OUTCOME = "UNKNOWN_OUTCOME"
+    AUTH = "AUTH"
+    RATE_LIMITED = "RATE_LIMITED"
+
+
 class ExecutionReport(msgspec.Struct, frozen=True, kw_only=True):
     """One thing that happened to one order at a venue.
 
     For ``TRADE``: ``execution_id``, ``last_quantity``, ``last_price``, ``fee``,
     ``fee_currency`` and ``liquidity`` describe the fill. For ``REPLACED``: ``quantity``,
     ``price``, ``stop_price`` and ``time_in_force`` are the order's terms after the replace.
-    For rejects: ``reason`` says why.
+    For rejects: ``reason`` says why, and ``error_kind`` classifies a refusal that came from
+    a venue error (an HTTP or API error rather than the venue's business decision), so the
+    connection manager can count it without reading the text.
     """
 
     kind: ExecKind
@@ -63,6 +76,7 @@ class ExecutionReport(msgspec.Struct, frozen=True, kw_only=True):
     stop_price: Decimal | None = None
     time_in_force: TimeInForce | None = None
     reason: str | None = None
+    error_kind: VenueErrorKind | None = None
     ts_event: int = 0
 
 

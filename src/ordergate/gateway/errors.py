@@ -12,23 +12,16 @@ the kind:
   about the order by its client order id first.
 - ``AUTH``: the credentials are wrong, expired or lack a permission. Stop and tell.
 - ``RATE_LIMITED``: the venue asks us to slow down (HTTP 429/418, Retry-After).
+
+The kind is a domain value (it travels on execution reports as ``error_kind``), so it is
+defined in :mod:`ordergate.domain.reports` and named here too.
 """
 
 from __future__ import annotations
 
-from enum import StrEnum
+from ordergate.domain.reports import VenueErrorKind
 
 __all__ = ["VenueError", "VenueErrorKind"]
-
-
-class VenueErrorKind(StrEnum):
-    """What a venue error means for the request that caused it."""
-
-    REJECTED = "REJECTED"
-    RETRYABLE = "RETRYABLE"
-    UNKNOWN_OUTCOME = "UNKNOWN_OUTCOME"
-    AUTH = "AUTH"
-    RATE_LIMITED = "RATE_LIMITED"
 
 
 class VenueError(Exception):

@@ -538,6 +538,12 @@ class ManagedVenue(VenueAdapter):
         if outcome.ack_latency_ns is not None:
             conn.health.request.add(outcome.ack_latency_ns)
         self._sync_in_flight(holder)
+        if report.error_kind is not None:
+            # A refusal that came from a venue error (not a business reject): it counts
+            # towards the connection's error rate and the breaker like a raised error.
+            reason = report.reason or report.error_kind.value
+            conn.health.on_error(report.error_kind, reason, now)
+            self.breaker.record_failure(report.error_kind, now, f"{conn.id}: {reason}")
         if not outcome.deliver:
             return
         if report.venue != self.name:
