@@ -49,3 +49,28 @@ def postgres_server() -> Iterator[PostgresServer]:
 def postgres_url(postgres_server: PostgresServer) -> str:
     """Return the URL of a database created for the session on the throwaway server."""
     return postgres_server.create_database("ordergate")
+
+
+from tests.servers import RedisServer, RedisUnavailableError, start_redis  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """Run one throwaway Redis server for the session."""
+    try:
+        context = start_redis()
+        server = context.__enter__()
+    except RedisUnavailableError as e:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"redis-server is required in CI: {e}")
+        pytest.skip(str(e))
+    try:
+        yield server
+    finally:
+        context.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def redis_url(redis_server: RedisServer) -> str:
+    """Return the URL of database 0 on the session's throwaway Redis server."""
+    return redis_server.url()

@@ -169,3 +169,94 @@ def _start(bindir: Path, base: Path, datadir: Path, user: str | None) -> int:
         return port
     assert last is not None
     raise last
+
+
+class RedisUnavailableError(RuntimeError):
+    """The ``redis-server`` binary is not installed."""
+
+
+@dataclass(frozen=True)
+class RedisServer:
+    """A running throwaway Redis server."""
+
+    host: str
+    port: int
+    datadir: Path
+
+    def url(self, db: int = 0) -> str:
+        """Return the URL of database ``db`` on this server."""
+        return f"redis://{self.host}:{self.port}/{db}"
+
+
+def find_redis_server() -> Path | None:
+    """Return the ``redis-server`` binary (on PATH, else ``/usr/bin``), or None."""
+    found = shutil.which("redis-server")
+    if found:
+        return Path(found)
+    fallback = Path("/usr/bin/redis-server")
+    return fallback if fallback.exists() else None
+
+
+@contextmanager
+def start_redis() -> Iterator[RedisServer]:
+    """Run a throwaway Redis server (no persistence) for the duration of the block.
+
+    ``redis-server --port N --save '' --appendonly no`` on a free port bound to 127.0.0.1,
+    in a fresh temporary directory that is removed afterwards.
+
+    Raises
+    ------
+    RedisUnavailableError
+        If the ``redis-server`` binary cannot be found.
+    """
+    binary = find_redis_server()
+    if binary is None:
+        raise RedisUnavailableError("redis-server not found on PATH or in /usr/bin")
+    base = Path(tempfile.mkdtemp(prefix="ordergate-redis-"))
+    try:
+        process, port = _start_redis(binary, base)
+        try:
+            yield RedisServer("127.0.0.1", port, base)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _start_redis(binary: Path, base: Path) -> tuple[subprocess.Popen[bytes], int]:
+    last = "no attempt"
+    for _ in range(3):  # the free port can be taken between the probe and the start
+        port = _free_port()
+        argv = [
+            str(binary),
+            *("--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"),
+            *("--dir", str(base), "--logfile", str(base / "redis.log"), "--daemonize", "no"),
+        ]
+        process = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and process.poll() is None:
+            if _redis_answers(port):
+                return process, port
+            time.sleep(0.02)
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+        log = base / "redis.log"
+        last = log.read_text(errors="replace") if log.exists() else "no log"
+    raise RuntimeError(f"redis-server did not start:\n{last}")
+
+
+def _redis_answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
