@@ -8,6 +8,13 @@
 | simulated FIX exchange on | | ORDERGATE_FIX_SIM (0 / 1) | 1 |
 | its port (0: a free one) | | ORDERGATE_FIX_SIM_PORT | 0 |
 | FIX message store URL | | ORDERGATE_FIX_STORE_URL | sqlite:///<data dir>/fix.db |
+| simulated Alpaca API on | | ORDERGATE_ALPACA_SIM (0 / 1) | 1 |
+| its port (0: a free one) | | ORDERGATE_ALPACA_SIM_PORT | 0 |
+| credential store URL | | ORDERGATE_CREDENTIAL_STORE_URL | sqlite:///<data dir>/credentials.db |
+| vault master key | | ORDERGATE_MASTER_KEY or ORDERGATE_MASTER_KEY_FILE | <data dir>/master.key |
+
+The master key is base64 of 32 random bytes; without one, a key file is made in the data
+directory on first start (readable by its owner only).
 """
 
 from __future__ import annotations
@@ -45,6 +52,26 @@ class Settings(msgspec.Struct, kw_only=True):
     fix_store_url: str | None = msgspec.field(
         default_factory=lambda: os.environ.get("ORDERGATE_FIX_STORE_URL")
     )
+
+    alpaca_sim: bool = msgspec.field(
+        default_factory=lambda: os.environ.get("ORDERGATE_ALPACA_SIM", "1") not in ("0", "")
+    )
+    alpaca_sim_port: int = msgspec.field(
+        default_factory=lambda: int(os.environ.get("ORDERGATE_ALPACA_SIM_PORT", "0"))
+    )
+    credential_store_url: str | None = msgspec.field(
+        default_factory=lambda: os.environ.get("ORDERGATE_CREDENTIAL_STORE_URL")
+    )
+
+    def resolved_credential_store_url(self) -> str:
+        """Return the credential store URL (``credentials.db`` in the data directory by default)."""
+        if self.credential_store_url:
+            return self.credential_store_url
+        return f"sqlite:///{(self.data_dir / 'credentials.db').resolve()}"
+
+    def master_key_file(self) -> Path:
+        """Return the vault's key file when no master key is configured (made on first start)."""
+        return self.data_dir / "master.key"
 
     def resolved_store_url(self) -> str:
         """Return the event store URL (the SQLite file in the data directory by default)."""

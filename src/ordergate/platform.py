@@ -7,9 +7,17 @@ and the venue ``FIXSIM`` (a :class:`~ordergate.fix.venue.FixVenue`) logs on to i
 initiator. Both sessions keep their sequence numbers and messages in the FIX message store
 (``fix.db`` in the data directory). Everything here is imperative shell; the decisions live
 in the domain, the OMS, the FIX session and the simulator.
+
+Every venue reaches the OMS through a :class:`~ordergate.gateway.connections.ManagedVenue`
+(health, circuit breaker, redial and re-sync), listed in :attr:`Platform.brokers`. The
+simulated Alpaca trading API (venue ``ALPACA``) also runs on loopback, reached through the
+Alpaca adapter over alpaca-py; its keys are kept in the credential vault (user
+``platform``) and read from there when the venue connects.
 """
 
 from __future__ import annotations
+
+import os
 
 from ordergate.clock import Clock, LiveClock
 from ordergate.config import Settings
@@ -18,13 +26,34 @@ from ordergate.eventstore import EventRecorder, open_recorder
 from ordergate.fix.registry import SessionRegistry
 from ordergate.fix.transport import url_stores
 from ordergate.fix.venue import FixVenue, FixVenueConfig
+from ordergate.gateway.checks import CredentialChecks
+from ordergate.gateway.connections import BrokerRegistry, ManagedVenue
+from ordergate.gateway.vault import (
+    BrokerSecret,
+    CredentialNotFound,
+    CredentialVault,
+    load_keyring,
+    open_credential_store,
+)
 from ordergate.oms.service import OrderManager
+from ordergate.sim.alpaca import DEFAULT_KEY_ID, DEFAULT_SECRET_KEY, AlpacaSimServer
 from ordergate.sim.fix import SimFixExchange, acceptor_session
 from ordergate.sim.instruments import default_instruments, default_start_prices
 from ordergate.sim.venue import SimVenue
+from ordergate.venues.alpaca import AlpacaVenue, AlpacaVenueConfig
+from ordergate.venues.alpaca.check import check_keys as check_alpaca_keys
 
-__all__ = ["FIX_CLIENT_COMP_ID", "FIX_EXCHANGE_COMP_ID", "FIX_VENUE", "Platform"]
+__all__ = [
+    "ALPACA_VENUE",
+    "FIX_CLIENT_COMP_ID",
+    "FIX_EXCHANGE_COMP_ID",
+    "FIX_VENUE",
+    "PLATFORM_USER",
+    "Platform",
+]
 
+ALPACA_VENUE = "ALPACA"
+PLATFORM_USER = "platform"  # the vault user whose credentials the platform's own venues use
 FIX_VENUE = "FIXSIM"
 FIX_CLIENT_COMP_ID = "OGATE"
 FIX_EXCHANGE_COMP_ID = "FIXSIM"
@@ -43,7 +72,7 @@ class Platform:
         self.clock = clock or LiveClock()
         self.store: EventRecorder = open_recorder(settings.resolved_store_url())
         self.instruments = default_instruments()
-        self.venue = SimVenue(
+        self.sim_venue = SimVenue(
             self.instruments,
             clock=self.clock,
             start_prices=default_start_prices(),
@@ -51,6 +80,10 @@ class Platform:
             latency_ns=settings.sim_latency_ns,
             step_interval_ns=settings.sim_step_ns,
         )
+        self.venue = ManagedVenue(
+            self.sim_venue.name, [self.sim_venue], clock=self.clock, kind="sim"
+        )
+        self.brokers = BrokerRegistry([self.venue])
         self.oms = OrderManager(
             store=self.store,
             instruments=self.instruments,
@@ -58,28 +91,87 @@ class Platform:
             clock=self.clock,
             snapshot_every=settings.snapshot_every,
         )
+        self.venue.set_resync_handler(self.oms.reconcile)
+        self.credential_store = open_credential_store(settings.resolved_credential_store_url())
+        settings.data_dir.mkdir(parents=True, exist_ok=True)  # the key file may be made there
+        keyring = load_keyring(os.environ, default_key_file=settings.master_key_file())
+        self.vault = CredentialVault(self.credential_store, keyring, self.clock)
+        self.credential_checks = CredentialChecks()
         self.fix = SessionRegistry()
         self.fix_exchange: SimFixExchange | None = None
         self.fix_venue: FixVenue | None = None
+        self.alpaca_sim: AlpacaSimServer | None = None
 
     async def start(self) -> None:
-        """Open the store, start the FIX exchange, replay the log, connect and reconcile."""
+        """Open the stores, start the simulated exchanges, replay the log, connect, reconcile."""
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         await self.store.start()
         try:
+            await self.credential_store.start()
             if self.settings.fix_sim:
                 await self._start_fix()
+            if self.settings.alpaca_sim:
+                await self._start_alpaca()
             await self.oms.start()
         except BaseException:
-            await self._stop_fix()
+            for broker in self.brokers:
+                await broker.disconnect()  # a failed connect leaves redial tasks otherwise
+            await self._stop_exchanges()
+            await self.credential_store.close()
             await self.store.close()
             raise
 
     async def stop(self) -> None:
-        """Disconnect the venues, stop the FIX exchange, then flush and close the store."""
+        """Disconnect the venues, stop the exchanges, then flush and close the stores."""
         await self.oms.stop()
-        await self._stop_fix()
+        await self._stop_exchanges()
+        await self.credential_store.close()
         await self.store.close()
+
+    def _manage(self, adapter: FixVenue | AlpacaVenue, kind: str) -> None:
+        # Every venue joins the OMS behind a managed venue, before the OMS starts.
+        managed = ManagedVenue(adapter.name, [adapter], clock=self.clock, kind=kind)
+        managed.set_resync_handler(self.oms.reconcile)
+        self.brokers.add(managed)
+        self.oms.venues[adapter.name] = managed
+
+    async def _platform_secret(self, broker: str, default: BrokerSecret) -> BrokerSecret:
+        # The simulated brokers' keys are stored on first start; later starts read them back,
+        # so a credential replaced through the API is the one the venue logs on with.
+        try:
+            return await self.vault.use(PLATFORM_USER, broker, actor="platform")
+        except CredentialNotFound:
+            await self.vault.create(
+                PLATFORM_USER, broker, default, label="simulated broker", actor="platform"
+            )
+            return await self.vault.use(PLATFORM_USER, broker, actor="platform")
+
+    async def _start_alpaca(self) -> None:
+        simulator = AlpacaSimServer(
+            clock=self.clock,
+            port=self.settings.alpaca_sim_port,
+            seed=self.settings.sim_seed + 2,
+            step_interval_ns=self.settings.sim_step_ns,
+        )
+        await simulator.start()
+        self.alpaca_sim = simulator
+        secret = await self._platform_secret(
+            ALPACA_VENUE, BrokerSecret(api_key=DEFAULT_KEY_ID, api_secret=DEFAULT_SECRET_KEY)
+        )
+        config = AlpacaVenueConfig(
+            name=ALPACA_VENUE,
+            key_id=secret.api_key,
+            secret_key=secret.api_secret,
+            base_url=simulator.url,
+        )
+        self._manage(AlpacaVenue(config, clock=self.clock), "alpaca")
+        self.credential_checks.add(ALPACA_VENUE, lambda secret: check_alpaca_keys(config, secret))
+
+    async def _stop_exchanges(self) -> None:
+        await self._stop_fix()
+        if self.alpaca_sim is not None:
+            await self.alpaca_sim.stop()
+            self.alpaca_sim = None
 
     async def _start_fix(self) -> None:
         settings = self.settings
@@ -116,7 +208,7 @@ class Platform:
             order_source=self._open_fix_orders,
         )
         # The exchange's port is known only now, so the venue joins the OMS before it starts.
-        self.oms.venues[FIX_VENUE] = self.fix_venue
+        self._manage(self.fix_venue, "fix")
 
     def _open_fix_orders(self) -> list[VenueOrder]:
         orders = []

@@ -12,6 +12,8 @@ from fastapi.responses import Response
 
 from ordergate import __version__
 from ordergate.api.body import schema_components
+from ordergate.api.brokers import brokers_router
+from ordergate.api.credentials import CredentialRequest, credentials_router
 from ordergate.api.errors import ApiError, handle_api_error, handle_order_error
 from ordergate.api.fix import fix_router
 from ordergate.api.orders import json_response, orders_router
@@ -68,6 +70,15 @@ def create_app(services: Services) -> FastAPI:
     if fix_registry is not None:
         app.state.fix = fix_registry
         app.include_router(fix_router)
+    # Brokers and their connections' health, when the services manage their venues.
+    brokers = getattr(services, "brokers", None)
+    if brokers is not None:
+        app.include_router(brokers_router(brokers))
+    # The credential vault, when the services keep one (with the brokers' credential checks).
+    vault = getattr(services, "vault", None)
+    checks = getattr(services, "credential_checks", None)
+    if vault is not None and checks is not None:
+        app.include_router(credentials_router(vault, checker=checks, is_known_broker=checks.knows))
 
     @app.get("/api/positions", tags=["positions"])
     async def positions(request: Request, account: str | None = None) -> Response:
@@ -113,7 +124,9 @@ def create_app(services: Services) -> FastAPI:
             schema = get_openapi(title=app.title, version=app.version, routes=app.routes)
             components = schema.setdefault("components", {}).setdefault("schemas", {})
             components.update(
-                schema_components([OrderRequest, ModifyRequest, BatchRequest, CancelAllRequest])
+                schema_components(
+                    [OrderRequest, ModifyRequest, BatchRequest, CancelAllRequest, CredentialRequest]
+                )
             )
             app.openapi_schema = schema
         return app.openapi_schema

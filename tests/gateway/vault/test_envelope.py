@@ -141,7 +141,12 @@ def test_a_malformed_user_id_is_refused(user: str) -> None:
         check_user(user)
 
 
-@pytest.mark.parametrize("broker", ["", "Alpaca", "al paca", "a" * 65, "../etc"])
+@pytest.mark.parametrize("broker", ["", "al paca", "a" * 65, "../etc", "-alpaca", "alp/aca"])
 def test_a_malformed_broker_name_is_refused(broker: str) -> None:
     with pytest.raises(InvalidCredential):
         check_broker(broker)
+
+
+@pytest.mark.parametrize("broker", ["ALPACA", "binance", "FIX.Broker-1"])
+def test_venue_names_are_broker_names(broker: str) -> None:
+    assert check_broker(broker) == broker

@@ -31,7 +31,7 @@ __all__ = [
 MAX_SECRET_LENGTH = 8192  # room for a PEM private key (Coinbase CDP, FIX over TLS client keys)
 MAX_EXTRA_FIELDS = 16
 _USER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}")
-_BROKER = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
+_BROKER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")  # a venue name, as the OMS routes to
 _EXTRA_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
 
@@ -177,9 +177,7 @@ def check_user(user: str) -> str:
 def check_broker(broker: str) -> str:
     """Return ``broker`` if it is a well-formed broker name, else raise InvalidCredential."""
     if not _BROKER.fullmatch(broker):
-        raise InvalidCredential(
-            "a broker name is 1 to 64 lowercase letters, digits or _ . -", "broker"
-        )
+        raise InvalidCredential("a broker name is 1 to 64 letters, digits or _ . -", "broker")
     return broker
 
 

@@ -1,0 +1,149 @@
+"""The platform as `make demo` wires it: every venue managed, the vault, the broker APIs.
+
+In process (the API through httpx's ASGI transport), with the real simulated exchanges on
+loopback: the FIX exchange and the Alpaca trading API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from ordergate.api import create_app
+from ordergate.config import Settings
+from ordergate.gateway.connections import ManagedVenue
+from ordergate.platform import ALPACA_VENUE, PLATFORM_USER, Platform
+
+USER = {"X-Ordergate-User": PLATFORM_USER}
+
+
+def settings(data_dir: Path) -> Settings:
+    return Settings(data_dir=data_dir, store_url=None, fix_store_url=None, sim_step_ns=50_000_000)
+
+
+@pytest.fixture
+async def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Platform]:
+    for name in ("ORDERGATE_MASTER_KEY", "ORDERGATE_MASTER_KEY_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    platform = Platform(settings(tmp_path))
+    await platform.start()
+    yield platform
+    await platform.stop()
+
+
+@pytest.fixture
+async def client(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=create_app(platform))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+
+
+async def until_status(client: httpx.AsyncClient, order_id: str, status: str) -> dict[str, Any]:
+    async with asyncio.timeout(10):
+        while True:
+            order: dict[str, Any] = (await client.get(f"/api/orders/{order_id}")).json()
+            if order["status"] == status:
+                return order
+            await asyncio.sleep(0.02)
+
+
+async def test_every_venue_is_a_managed_broker_and_connected(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    brokers = (await client.get("/api/brokers")).json()["items"]
+    connections = (await client.get("/api/connections")).json()["items"]
+
+    assert {b["id"]: b["kind"] for b in brokers} == {
+        "SIM": "sim",
+        "FIXSIM": "fix",
+        ALPACA_VENUE: "alpaca",
+    }
+    assert all(b["state"] == "CONNECTED" and b["breaker"] == "CLOSED" for b in brokers)
+    assert {c["broker"] for c in connections} == {"SIM", "FIXSIM", ALPACA_VENUE}
+    assert all(isinstance(v, ManagedVenue) for v in platform.oms.venues.values())
+
+
+async def test_an_order_routed_to_alpaca_fills_through_the_alpaca_adapter(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    body = {
+        "client_order_id": "alpaca-1",
+        "account": "DEMO",
+        "symbol": "AAPL",
+        "side": "BUY",
+        "order_type": "MARKET",
+        "quantity": "7",
+        "time_in_force": "DAY",
+        "venue": ALPACA_VENUE,
+    }
+
+    created = await client.post("/api/orders", json=body)
+    filled = await until_status(client, created.json()["id"], "FILLED")
+
+    assert created.status_code == 201
+    assert filled["filled_quantity"] == "7"
+    assert filled["venue_order_id"]
+    assert platform.alpaca_sim is not None
+    at_venue = platform.alpaca_sim.broker.order_by_client_id(filled["id"])
+    assert at_venue.filled_qty == 7
+
+
+async def test_the_alpaca_keys_live_in_the_vault_and_test_against_the_broker(
+    client: httpx.AsyncClient,
+) -> None:
+    listed = (await client.get("/api/credentials", headers=USER)).json()["items"]
+    tested = await client.post(f"/api/credentials/{ALPACA_VENUE}/test", headers=USER)
+
+    assert [c["broker"] for c in listed] == [ALPACA_VENUE]
+    assert "api_secret" not in str(listed)
+    assert tested.status_code == 200
+    assert tested.json()["ok"] is True
+    assert tested.json()["credential"]["status"] == "verified"
+
+
+async def test_a_wrong_key_stored_for_alpaca_is_refused_by_the_broker(
+    client: httpx.AsyncClient,
+) -> None:
+    replaced = await client.put(
+        f"/api/credentials/{ALPACA_VENUE}",
+        headers=USER,
+        json={"api_key": "PKWRONG", "api_secret": "not-the-secret"},
+    )
+    tested = await client.post(f"/api/credentials/{ALPACA_VENUE}/test", headers=USER)
+
+    assert replaced.status_code == 200
+    assert tested.json()["ok"] is False
+    assert tested.json()["credential"]["status"] == "rejected"
+
+
+async def test_credentials_for_a_venue_without_api_keys_are_refused(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post(
+        "/api/credentials/FIXSIM", headers=USER, json={"api_key": "k", "api_secret": "s"}
+    )
+
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "UNKNOWN_BROKER"
+
+
+async def test_the_vault_keeps_the_credential_across_restarts(tmp_path: Path) -> None:
+    first = Platform(settings(tmp_path))
+    await first.start()
+    fingerprint = (await first.vault.info(PLATFORM_USER, ALPACA_VENUE)).fingerprint
+    await first.stop()
+
+    second = Platform(settings(tmp_path))
+    await second.start()
+    try:
+        again = await second.vault.info(PLATFORM_USER, ALPACA_VENUE)
+    finally:
+        await second.stop()
+
+    assert again.fingerprint == fingerprint
+    assert (tmp_path / "master.key").stat().st_mode & 0o077 == 0
