@@ -11,6 +11,7 @@
 | simulated Alpaca API on | | ORDERGATE_ALPACA_SIM (0 / 1) | 1 |
 | its port (0: a free one) | | ORDERGATE_ALPACA_SIM_PORT | 0 |
 | credential store URL | | ORDERGATE_CREDENTIAL_STORE_URL | sqlite:///<data dir>/credentials.db |
+| Redis for shared rate-limit counters | | ORDERGATE_REDIS_URL | none: counters in process |
 | vault master key | | ORDERGATE_MASTER_KEY or ORDERGATE_MASTER_KEY_FILE | <data dir>/master.key |
 
 The master key is base64 of 32 random bytes; without one, a key file is made in the data
@@ -58,6 +59,9 @@ class Settings(msgspec.Struct, kw_only=True):
     )
     alpaca_sim_port: int = msgspec.field(
         default_factory=lambda: int(os.environ.get("ORDERGATE_ALPACA_SIM_PORT", "0"))
+    )
+    redis_url: str | None = msgspec.field(
+        default_factory=lambda: os.environ.get("ORDERGATE_REDIS_URL")
     )
     credential_store_url: str | None = msgspec.field(
         default_factory=lambda: os.environ.get("ORDERGATE_CREDENTIAL_STORE_URL")

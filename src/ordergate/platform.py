@@ -27,7 +27,13 @@ from ordergate.fix.registry import SessionRegistry
 from ordergate.fix.transport import url_stores
 from ordergate.fix.venue import FixVenue, FixVenueConfig
 from ordergate.gateway.checks import CredentialChecks
-from ordergate.gateway.connections import BrokerRegistry, ManagedVenue
+from ordergate.gateway.connections import BrokerRegistry, ConnectionSpec, ManagedVenue
+from ordergate.gateway.ratelimit import (
+    MemoryRateLimitStore,
+    RateLimitStore,
+    RedisRateLimitStore,
+    VenueRateLimiter,
+)
 from ordergate.gateway.vault import (
     BrokerSecret,
     CredentialNotFound,
@@ -97,6 +103,13 @@ class Platform:
         keyring = load_keyring(os.environ, default_key_file=settings.master_key_file())
         self.vault = CredentialVault(self.credential_store, keyring, self.clock)
         self.credential_checks = CredentialChecks()
+        # Rate-limit counters: in process when alone, in Redis when instances share accounts.
+        self.rate_limit_store: RateLimitStore = (
+            RedisRateLimitStore.from_url(settings.redis_url)
+            if settings.redis_url
+            else MemoryRateLimitStore(self.clock)
+        )
+        self.limiters: list[VenueRateLimiter] = []
         self.fix = SessionRegistry()
         self.fix_exchange: SimFixExchange | None = None
         self.fix_venue: FixVenue | None = None
@@ -117,6 +130,7 @@ class Platform:
             for broker in self.brokers:
                 await broker.disconnect()  # a failed connect leaves redial tasks otherwise
             await self._stop_exchanges()
+            await self._close_limiters()
             await self.credential_store.close()
             await self.store.close()
             raise
@@ -125,12 +139,30 @@ class Platform:
         """Disconnect the venues, stop the exchanges, then flush and close the stores."""
         await self.oms.stop()
         await self._stop_exchanges()
+        await self._close_limiters()
         await self.credential_store.close()
         await self.store.close()
 
-    def _manage(self, adapter: FixVenue | AlpacaVenue, kind: str) -> None:
-        # Every venue joins the OMS behind a managed venue, before the OMS starts.
-        managed = ManagedVenue(adapter.name, [adapter], clock=self.clock, kind=kind)
+    async def _close_limiters(self) -> None:
+        for limiter in self.limiters:
+            await limiter.aclose()
+        await self.rate_limit_store.aclose()
+
+    def _manage(self, adapter: FixVenue | AlpacaVenue, kind: str, account: str = "") -> None:
+        # Every venue joins the OMS behind a managed venue, before the OMS starts; a venue
+        # that states rate limits gets a limiter for the account its connection trades.
+        limiter = None
+        if adapter.capabilities.rate_limits:
+            limiter = VenueRateLimiter.from_capabilities(
+                adapter.name,
+                account or adapter.name,
+                adapter.capabilities,
+                self.rate_limit_store,
+                self.clock,
+            )
+            self.limiters.append(limiter)
+        spec = ConnectionSpec(adapter=adapter, limiter=limiter)
+        managed = ManagedVenue(adapter.name, [spec], clock=self.clock, kind=kind)
         managed.set_resync_handler(self.oms.reconcile)
         self.brokers.add(managed)
         self.oms.venues[adapter.name] = managed
@@ -164,7 +196,12 @@ class Platform:
             secret_key=secret.api_secret,
             base_url=simulator.url,
         )
-        self._manage(AlpacaVenue(config, clock=self.clock), "alpaca")
+        # The limiter's account is the key's fingerprint: instances trading with the same
+        # key share one budget, and no key material ends up in a Redis key name.
+        credential = await self.vault.info(PLATFORM_USER, ALPACA_VENUE, actor="platform")
+        self._manage(
+            AlpacaVenue(config, clock=self.clock), "alpaca", account=credential.fingerprint
+        )
         self.credential_checks.add(ALPACA_VENUE, lambda secret: check_alpaca_keys(config, secret))
 
     async def _stop_exchanges(self) -> None:

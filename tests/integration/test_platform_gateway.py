@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+import redis.asyncio as redis
 
 from ordergate.api import create_app
 from ordergate.config import Settings
@@ -147,3 +148,37 @@ async def test_the_vault_keeps_the_credential_across_restarts(tmp_path: Path) ->
 
     assert again.fingerprint == fingerprint
     assert (tmp_path / "master.key").stat().st_mode & 0o077 == 0
+
+
+async def test_with_redis_the_alpaca_order_budget_is_kept_in_redis(
+    tmp_path: Path, redis_url: str
+) -> None:
+    configured = settings(tmp_path)
+    configured.redis_url = redis_url
+    platform = Platform(configured)
+    await platform.start()
+    try:
+        transport = httpx.ASGITransport(app=create_app(platform))
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            body = {
+                "client_order_id": "paced-1",
+                "account": "DEMO",
+                "symbol": "MSFT",
+                "side": "BUY",
+                "order_type": "MARKET",
+                "quantity": "1",
+                "time_in_force": "DAY",
+                "venue": ALPACA_VENUE,
+            }
+            created = await client.post("/api/orders", json=body)
+            await until_status(client, created.json()["id"], "FILLED")
+        fingerprint = (await platform.vault.info(PLATFORM_USER, ALPACA_VENUE)).fingerprint
+    finally:
+        await platform.stop()
+
+    check = redis.Redis.from_url(redis_url)
+    try:
+        keys = {k.decode() for k in await check.keys(f"og:rl:{ALPACA_VENUE}:*")}
+    finally:
+        await check.aclose()
+    assert keys == {f"og:rl:{ALPACA_VENUE}:{fingerprint}:trading-api"}

@@ -18,6 +18,7 @@ from ordergate.gateway.connections.state import (
     connection_machine,
 )
 from ordergate.gateway.errors import VenueError, VenueErrorKind
+from ordergate.gateway.ratelimit import VenueRateLimiter
 from ordergate.venues.base import VenueAdapter
 
 __all__ = ["ConnectionSpec", "Probe", "VenueConnection", "classify", "round_trip_probe"]
@@ -49,22 +50,33 @@ def classify(e: BaseException, *, sent: bool) -> VenueErrorKind:
 class ConnectionSpec(msgspec.Struct, frozen=True, kw_only=True):
     """One underlying connection of a broker, as configured.
 
-    ``id`` names the connection in status pages (default: ``"<broker>-<n>"``).
+    ``id`` names the connection in status pages (default: ``"<broker>-<n>"``). ``limiter``
+    paces the connection's order entry within the venue's limits for its account (None:
+    the adapter is not paced here).
     """
 
     adapter: VenueAdapter
     role: Role = Role.PRIMARY
     id: str | None = None
+    limiter: VenueRateLimiter | None = None
 
 
 class VenueConnection:
     """State, health and held orders of one underlying adapter."""
 
-    def __init__(self, index: int, id: str, adapter: VenueAdapter, role: Role) -> None:
+    def __init__(
+        self,
+        index: int,
+        id: str,
+        adapter: VenueAdapter,
+        role: Role,
+        limiter: VenueRateLimiter | None = None,
+    ) -> None:
         self.index = index
         self.id = id
         self.adapter = adapter
         self.role = role
+        self.limiter = limiter
         self.fsm = connection_machine()
         self.health = ConnectionHealth()
         self.known = False

@@ -14,6 +14,10 @@ underlying adapters of one broker (FIX sessions, API keys, endpoints). The OMS s
   backups on failover, degraded ones last); a submit that fails RETRYABLE or RATE_LIMITED
   (the venue did not act on it) is tried on the next connection. Cancels and replaces go to
   the connection that holds the order.
+- A connection with a rate limiter (its API key's budget in the venue's terms) waits for
+  it before each order request, cancels ahead of replaces ahead of new orders; a new order
+  that cannot get budget within ``rate_limit_wait`` goes to the next connection, and a 429
+  from the venue pauses that connection's limiter (for every instance sharing its store).
 - The broker's :class:`~.breaker.CircuitBreaker` gates submits and replaces. Cancels are
   never gated: they take risk off, and refusing them would leave orders working at a venue
   we no longer trust.
@@ -62,6 +66,12 @@ from ordergate.gateway.connections.link import (
 )
 from ordergate.gateway.connections.state import ConnectionState, ConnectionTrigger
 from ordergate.gateway.errors import VenueError, VenueErrorKind
+from ordergate.gateway.ratelimit import (
+    Priority,
+    RateLimiterClosed,
+    RateLimitQueueFull,
+    RateLimitTimeout,
+)
 from ordergate.venues.base import ReplaceRequest, VenueAdapter, VenueCapabilities
 
 __all__ = ["ConnectionSettings", "ManagedVenue", "ResyncHandler"]
@@ -69,7 +79,8 @@ __all__ = ["ConnectionSettings", "ManagedVenue", "ResyncHandler"]
 log = structlog.get_logger("ordergate.gateway.connections")
 
 _NS_PER_S = 1_000_000_000
-_DRAIN_TIMEOUT = 2.0  # seconds an adapter's stream may take to end after disconnect()
+_DRAIN_TIMEOUT = 2.0
+_DEFAULT_RATE_LIMIT_PAUSE_S = 1.0  # seconds an adapter's stream may take to end after disconnect()
 _T = ConnectionTrigger
 
 #: Called after a connection came back and its missed fills were emitted (``oms.reconcile``).
@@ -91,11 +102,16 @@ class ConnectionSettings(msgspec.Struct, frozen=True, kw_only=True):
     probe_timeout: float = 5.0
     backoff_initial: float = 0.5
     backoff_maximum: float = 30.0
+    rate_limit_wait: float = 5.0
+    """Seconds an order request may wait for its connection's rate limiter before it is
+    tried elsewhere (a new order) or refused (a cancel or replace)."""
     thresholds: HealthThresholds = HealthThresholds()
 
     def __post_init__(self) -> None:
         if min(self.connect_timeout, self.probe_interval, self.probe_timeout) <= 0:
             raise ValueError("connect_timeout, probe_interval and probe_timeout must be positive")
+        if self.rate_limit_wait < 0:
+            raise ValueError("rate_limit_wait cannot be negative")
 
 
 class ManagedVenue(VenueAdapter):
@@ -157,7 +173,7 @@ class ManagedVenue(VenueAdapter):
             capabilities if capabilities is not None else specs[0].adapter.capabilities
         )
         self.connections = [
-            VenueConnection(i, spec.id or f"{name}-{i + 1}", spec.adapter, spec.role)
+            VenueConnection(i, spec.id or f"{name}-{i + 1}", spec.adapter, spec.role, spec.limiter)
             for i, spec in enumerate(specs)
         ]
         if len({c.id for c in self.connections}) != len(self.connections):
@@ -177,6 +193,7 @@ class ManagedVenue(VenueAdapter):
         self.ledger = OrderLedger()
         self._supervisors: list[asyncio.Task[None]] = []
         self._first_dial: dict[int, asyncio.Event] = {}
+        self._background: set[asyncio.Task[None]] = set()
         self._wanted = False
         self._open = False
 
@@ -294,6 +311,11 @@ class ManagedVenue(VenueAdapter):
                 self._refuse(ExecKind.REJECTED, order.order_id, reason)
                 return
             conn = self.connections[index]
+            paced = await self._pace(conn, "orders", Priority.NEW_ORDER)
+            if paced is not None:
+                tried.add(index)  # its budget is spent for now: another connection may have some
+                last = f" (last error on {conn.id}: {paced})"
+                continue
             self._hold(conn, order)
             try:
                 await conn.adapter.submit(order)
@@ -319,6 +341,10 @@ class ManagedVenue(VenueAdapter):
         if conn is None:
             self._refuse(ExecKind.CANCEL_REJECTED, order_id, self._down_reason(order_id))
             return
+        paced = await self._pace(conn, "cancel", Priority.CANCEL)
+        if paced is not None:
+            self._refuse(ExecKind.CANCEL_REJECTED, order_id, f"{conn.id}: {paced}")
+            return
         conn.health.messages_out.add(self.clock.now_ns())
         try:
             await conn.adapter.cancel(order_id, venue_order_id, symbol)
@@ -338,6 +364,10 @@ class ManagedVenue(VenueAdapter):
         if conn is None:
             reason = self._down_reason(request.order_id)
             self._refuse(ExecKind.REPLACE_REJECTED, request.order_id, reason)
+            return
+        paced = await self._pace(conn, "replace", Priority.REPLACE)
+        if paced is not None:
+            self._refuse(ExecKind.REPLACE_REJECTED, request.order_id, f"{conn.id}: {paced}")
             return
         conn.health.messages_out.add(now)
         try:
@@ -544,6 +574,8 @@ class ManagedVenue(VenueAdapter):
             reason = report.reason or report.error_kind.value
             conn.health.on_error(report.error_kind, reason, now)
             self.breaker.record_failure(report.error_kind, now, f"{conn.id}: {reason}")
+            if report.error_kind is VenueErrorKind.RATE_LIMITED:
+                self._slow_down(conn, None)
         if not outcome.deliver:
             return
         if report.venue != self.name:
@@ -572,6 +604,27 @@ class ManagedVenue(VenueAdapter):
             conn = next((c for c in self.connections if c.up), None)
         return conn if conn is not None and conn.up else None
 
+    async def _pace(self, conn: VenueConnection, endpoint: str, priority: Priority) -> str | None:
+        # Wait for the connection's rate limiter; None when the request may go, else why not.
+        if conn.limiter is None:
+            return None
+        wait_ns = int(self.settings.rate_limit_wait * _NS_PER_S)
+        try:
+            await conn.limiter.acquire(endpoint, 1, priority, timeout_ns=wait_ns)
+        except (RateLimitTimeout, RateLimitQueueFull, RateLimiterClosed) as e:
+            conn.health.on_error(VenueErrorKind.RATE_LIMITED, str(e), self.clock.now_ns())
+            return f"rate limit: {e}"
+        return None
+
+    def _slow_down(self, conn: VenueConnection, retry_after: float | None) -> None:
+        # The venue said 429/418: every request of this connection's account waits (for all
+        # sharers of the limiter's store); without a Retry-After, a short fixed pause.
+        if conn.limiter is not None:
+            pause = retry_after if retry_after else _DEFAULT_RATE_LIMIT_PAUSE_S
+            task = asyncio.create_task(conn.limiter.backoff(pause))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
     def _failed(self, conn: VenueConnection, e: Exception, *, sent: bool) -> VenueErrorKind:
         now = self.clock.now_ns()
         kind = classify(e, sent=sent)
@@ -580,6 +633,8 @@ class ManagedVenue(VenueAdapter):
         retry_after = e.retry_after if isinstance(e, VenueError) else None
         retry_after_ns = int(retry_after * _NS_PER_S) if retry_after else 0
         self.breaker.record_failure(kind, now, f"{conn.id}: {message}", retry_after_ns)
+        if kind is VenueErrorKind.RATE_LIMITED:
+            self._slow_down(conn, retry_after)
         if kind is VenueErrorKind.AUTH and conn.fsm.can(_T.AUTH_FAILED):
             conn.fire(_T.AUTH_FAILED, now)
         return kind
