@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from ordergate.domain.reports import ExecKind
+from ordergate.domain.reports import ExecKind, VenueErrorKind
 from ordergate.sim.binance import BinanceSimServer
 from ordergate.venues.ccxt import CcxtVenue, CcxtVenueConfig
 
@@ -143,6 +143,7 @@ async def test_429_past_the_retries_ends_rate_limited_with_nothing_placed(
 
     assert rejected.reason is not None
     assert rejected.reason.startswith("RATE_LIMITED")
+    assert rejected.error_kind is VenueErrorKind.RATE_LIMITED
     assert _placed(server) == 0
     server.sim.faults.clear()
 

@@ -180,7 +180,7 @@ class CcxtVenue(VenueAdapter):
                 )
                 await self._resolve_lost_submit(order.order_id, symbol, sent_ns)
             else:
-                self._reject(order.order_id, f"{e.kind.value}: {e.message}")
+                self._reject(order.order_id, f"{e.kind.value}: {e.message}", e.kind)
             return
         await self._handle_answer(response, placing=True)
 
@@ -211,6 +211,7 @@ class CcxtVenue(VenueAdapter):
                 order_id,
                 venue_order_id=venue_order_id,
                 reason=f"{e.kind.value}: {e.message}",
+                error_kind=e.kind,
             )
             return
         await self._handle_answer(response)
@@ -512,9 +513,9 @@ class CcxtVenue(VenueAdapter):
         except ValueError:
             return _RETRY_WITHOUT_HINT_S
 
-    def _reject(self, order_id: str, reason: str) -> None:
+    def _reject(self, order_id: str, reason: str, error_kind: VenueErrorKind | None = None) -> None:
         if self._tracker.reject(order_id):
-            self._put(ExecKind.REJECTED, order_id, reason=reason)
+            self._put(ExecKind.REJECTED, order_id, reason=reason, error_kind=error_kind)
 
     def _put(
         self,
@@ -525,6 +526,7 @@ class CcxtVenue(VenueAdapter):
         quantity: Decimal | None = None,
         price: Decimal | None = None,
         reason: str | None = None,
+        error_kind: VenueErrorKind | None = None,
         ts_event: int | None = None,
     ) -> None:
         self._reports.put_nowait(
@@ -536,6 +538,7 @@ class CcxtVenue(VenueAdapter):
                 quantity=quantity,
                 price=price,
                 reason=reason,
+                error_kind=error_kind,
                 ts_event=self.clock.now_ns() if ts_event is None else ts_event,
             )
         )
