@@ -10,6 +10,8 @@
 | FIX message store URL | | ORDERGATE_FIX_STORE_URL | sqlite:///<data dir>/fix.db |
 | simulated Alpaca API on | | ORDERGATE_ALPACA_SIM (0 / 1) | 1 |
 | its port (0: a free one) | | ORDERGATE_ALPACA_SIM_PORT | 0 |
+| simulated Binance spot API on | | ORDERGATE_BINANCE_SIM (0 / 1) | 1 |
+| its port (0: a free one) | | ORDERGATE_BINANCE_SIM_PORT | 0 |
 | credential store URL | | ORDERGATE_CREDENTIAL_STORE_URL | sqlite:///<data dir>/credentials.db |
 | Redis for shared rate-limit counters | | ORDERGATE_REDIS_URL | none: counters in process |
 | vault master key | | ORDERGATE_MASTER_KEY or ORDERGATE_MASTER_KEY_FILE | <data dir>/master.key |
@@ -59,6 +61,12 @@ class Settings(msgspec.Struct, kw_only=True):
     )
     alpaca_sim_port: int = msgspec.field(
         default_factory=lambda: int(os.environ.get("ORDERGATE_ALPACA_SIM_PORT", "0"))
+    )
+    binance_sim: bool = msgspec.field(
+        default_factory=lambda: os.environ.get("ORDERGATE_BINANCE_SIM", "1") not in ("0", "")
+    )
+    binance_sim_port: int = msgspec.field(
+        default_factory=lambda: int(os.environ.get("ORDERGATE_BINANCE_SIM_PORT", "0"))
     )
     redis_url: str | None = msgspec.field(
         default_factory=lambda: os.environ.get("ORDERGATE_REDIS_URL")

@@ -1,7 +1,8 @@
 """``ordergate demo --script``: a short session against a running server, over HTTP.
 
-Places a market order and a limit order, modifies the limit order, cancels it, then prints
-the blotter and the positions, exactly as a client program would.
+Places a market order and a limit order, modifies the limit order, cancels it, trades over
+FIX and on the simulated Alpaca and Binance APIs, then prints the brokers' health, the
+blotter and the positions, exactly as a client program would.
 """
 
 from __future__ import annotations
@@ -128,6 +129,48 @@ async def run_script(url: str, account: str = "DEMO") -> None:
         over_fix = await _until(client, fix_order.json()["id"], _FINAL)
         print(f"   -> {over_fix['status']} at {over_fix['average_fill_price']}")
         await _print_fix_messages(client, over_fix["id"])
+
+        brokers = {b["id"]: b for b in (await client.get("/api/brokers")).json()["items"]}
+        step = 6
+        for venue, symbol, quantity, tif, how in (
+            ("ALPACA", "SPY", "3", "DAY", "the Alpaca adapter over alpaca-py"),
+            ("BINANCE", "BTC-USD", "0.01", "IOC", "the ccxt adapter, Binance's API"),
+        ):
+            if venue not in brokers:
+                continue
+            print(f"{step}. BUY {quantity} {symbol} at market on {venue} ({how}, simulated)")
+            step += 1
+            placed = await client.post(
+                "/api/orders",
+                json={
+                    "client_order_id": f"demo-{venue.lower()}-{tag}",
+                    "account": account,
+                    "symbol": symbol,
+                    "side": "BUY",
+                    "order_type": "MARKET",
+                    "quantity": quantity,
+                    "time_in_force": tif,
+                    "venue": venue,
+                },
+            )
+            placed.raise_for_status()
+            done = await _until(client, placed.json()["id"], _FINAL)
+            print(
+                f"   -> {done['status']} at {done['average_fill_price']} "
+                f"(venue order id {done['venue_order_id']}, fees {done['fees']} "
+                f"{done['fee_currency']})"
+            )
+
+        print("\nBrokers")
+        health = {c["broker"]: c for c in (await client.get("/api/connections")).json()["items"]}
+        for broker in (await client.get("/api/brokers")).json()["items"]:
+            connection = health.get(broker["id"], {})
+            p99 = connection.get("heartbeat_p99_ns")
+            latency = f"{p99 / 1e6:.2f} ms" if p99 else "-"
+            print(
+                f"{broker['id']:<8} {broker['kind']:<7} {broker['state']:<12} "
+                f"breaker {broker['breaker']:<9} heartbeat p99 {latency}"
+            )
 
         print("\nBlotter (latest first)")
         header = (

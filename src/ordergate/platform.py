@@ -17,6 +17,8 @@ Alpaca adapter over alpaca-py; its keys are kept in the credential vault (user
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 
 from ordergate.clock import Clock, LiveClock
@@ -41,16 +43,24 @@ from ordergate.gateway.vault import (
     load_keyring,
     open_credential_store,
 )
+from ordergate.marketdata.normalize.sim import SimNormalizer, sim_messages
+from ordergate.marketdata.pipeline import MarketDataPipeline
+from ordergate.marketdata.sources import BinanceSource
 from ordergate.oms.service import OrderManager
 from ordergate.sim.alpaca import DEFAULT_KEY_ID, DEFAULT_SECRET_KEY, AlpacaSimServer
+from ordergate.sim.binance import DEFAULT_API_KEY, DEFAULT_API_SECRET, BinanceSim, BinanceSimServer
 from ordergate.sim.fix import SimFixExchange, acceptor_session
 from ordergate.sim.instruments import default_instruments, default_start_prices
 from ordergate.sim.venue import SimVenue
 from ordergate.venues.alpaca import AlpacaVenue, AlpacaVenueConfig
 from ordergate.venues.alpaca.check import check_keys as check_alpaca_keys
+from ordergate.venues.base import VenueAdapter
+from ordergate.venues.ccxt import CcxtVenue, binance_sim_config
+from ordergate.venues.ccxt.check import check_keys as check_ccxt_keys
 
 __all__ = [
     "ALPACA_VENUE",
+    "BINANCE_VENUE",
     "FIX_CLIENT_COMP_ID",
     "FIX_EXCHANGE_COMP_ID",
     "FIX_VENUE",
@@ -59,6 +69,7 @@ __all__ = [
 ]
 
 ALPACA_VENUE = "ALPACA"
+BINANCE_VENUE = "BINANCE"
 PLATFORM_USER = "platform"  # the vault user whose credentials the platform's own venues use
 FIX_VENUE = "FIXSIM"
 FIX_CLIENT_COMP_ID = "OGATE"
@@ -114,6 +125,16 @@ class Platform:
         self.fix_exchange: SimFixExchange | None = None
         self.fix_venue: FixVenue | None = None
         self.alpaca_sim: AlpacaSimServer | None = None
+        self.binance_sim: BinanceSimServer | None = None
+        # Normalized market data: books, tickers and trades with their streams' health.
+        self.marketdata = MarketDataPipeline(self.clock)
+        self.marketdata.add_feed(
+            self.sim_venue.name,
+            SimNormalizer([i.symbol for i in self.instruments]),
+            sim_messages(self.sim_venue.market_data()),
+        )
+        self._binance_source: BinanceSource | None = None
+        self._marketdata_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Open the stores, start the simulated exchanges, replay the log, connect, reconcile."""
@@ -125,7 +146,10 @@ class Platform:
                 await self._start_fix()
             if self.settings.alpaca_sim:
                 await self._start_alpaca()
+            if self.settings.binance_sim:
+                await self._start_binance()
             await self.oms.start()
+            self._marketdata_task = asyncio.create_task(self.marketdata.run(), name="marketdata")
         except BaseException:
             for broker in self.brokers:
                 await broker.disconnect()  # a failed connect leaves redial tasks otherwise
@@ -137,6 +161,13 @@ class Platform:
 
     async def stop(self) -> None:
         """Disconnect the venues, stop the exchanges, then flush and close the stores."""
+        if self._marketdata_task is not None:
+            self._marketdata_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._marketdata_task
+            self._marketdata_task = None
+        if self._binance_source is not None:
+            await self._binance_source.aclose()
         await self.oms.stop()
         await self._stop_exchanges()
         await self._close_limiters()
@@ -148,7 +179,9 @@ class Platform:
             await limiter.aclose()
         await self.rate_limit_store.aclose()
 
-    def _manage(self, adapter: FixVenue | AlpacaVenue, kind: str, account: str = "") -> None:
+    def _manage(
+        self, adapter: FixVenue | AlpacaVenue | CcxtVenue, kind: str, account: str = ""
+    ) -> None:
         # Every venue joins the OMS behind a managed venue, before the OMS starts; a venue
         # that states rate limits gets a limiter for the account its connection trades.
         limiter = None
@@ -162,7 +195,10 @@ class Platform:
             )
             self.limiters.append(limiter)
         spec = ConnectionSpec(adapter=adapter, limiter=limiter)
-        managed = ManagedVenue(adapter.name, [spec], clock=self.clock, kind=kind)
+        # A ccxt exchange is probed with its time (weight 1): an all-symbols open-orders
+        # query every second would spend the request budget the orders need.
+        probe = _ping if isinstance(adapter, CcxtVenue) else None
+        managed = ManagedVenue(adapter.name, [spec], clock=self.clock, kind=kind, probe=probe)
         managed.set_resync_handler(self.oms.reconcile)
         self.brokers.add(managed)
         self.oms.venues[adapter.name] = managed
@@ -204,11 +240,48 @@ class Platform:
         )
         self.credential_checks.add(ALPACA_VENUE, lambda secret: check_alpaca_keys(config, secret))
 
+    async def _start_binance(self) -> None:
+        simulator = BinanceSimServer(
+            BinanceSim(clock=self.clock, seed=self.settings.sim_seed + 3),
+            port=self.settings.binance_sim_port,
+            step_interval_s=self.settings.sim_step_ns / 1e9,
+        )
+        await simulator.start()
+        self.binance_sim = simulator
+        secret = await self._platform_secret(
+            BINANCE_VENUE, BrokerSecret(api_key=DEFAULT_API_KEY, api_secret=DEFAULT_API_SECRET)
+        )
+        config = binance_sim_config(
+            simulator.url,
+            simulator.ws_url,
+            api_key=secret.api_key,
+            secret=secret.api_secret,
+            venue=BINANCE_VENUE,
+        )
+        credential = await self.vault.info(PLATFORM_USER, BINANCE_VENUE, actor="platform")
+        self._manage(CcxtVenue(config, clock=self.clock), "ccxt", account=credential.fingerprint)
+        self.credential_checks.add(BINANCE_VENUE, lambda secret: check_ccxt_keys(config, secret))
+        # Its public market streams feed the books: diff depth kept in sync by Binance's
+        # update-id rule, resynchronised from the REST depth snapshot on a gap.
+        symbols = {pair.replace("/", ""): ours for ours, pair in config.symbol_map.items()}
+        source = BinanceSource(simulator.ws_url, simulator.url, symbols, clock=self.clock)
+        self.marketdata.add_feed(
+            BINANCE_VENUE,
+            source.normalizer,
+            source.messages(),
+            fetcher=source.snapshot,
+            initial_snapshots=list(symbols.values()),
+        )
+        self._binance_source = source
+
     async def _stop_exchanges(self) -> None:
         await self._stop_fix()
         if self.alpaca_sim is not None:
             await self.alpaca_sim.stop()
             self.alpaca_sim = None
+        if self.binance_sim is not None:
+            await self.binance_sim.stop()
+            self.binance_sim = None
 
     async def _start_fix(self) -> None:
         settings = self.settings
@@ -275,3 +348,8 @@ class Platform:
         if self.fix_exchange is not None:
             await self.fix_exchange.stop()
             self.fix_exchange = None
+
+
+async def _ping(adapter: VenueAdapter) -> object:
+    assert isinstance(adapter, CcxtVenue)
+    return await adapter.ping()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ import redis.asyncio as redis
 from ordergate.api import create_app
 from ordergate.config import Settings
 from ordergate.gateway.connections import ManagedVenue
-from ordergate.platform import ALPACA_VENUE, PLATFORM_USER, Platform
+from ordergate.platform import ALPACA_VENUE, BINANCE_VENUE, PLATFORM_USER, Platform
 
 USER = {"X-Ordergate-User": PLATFORM_USER}
 
@@ -63,9 +64,10 @@ async def test_every_venue_is_a_managed_broker_and_connected(
         "SIM": "sim",
         "FIXSIM": "fix",
         ALPACA_VENUE: "alpaca",
+        BINANCE_VENUE: "ccxt",
     }
     assert all(b["state"] == "CONNECTED" and b["breaker"] == "CLOSED" for b in brokers)
-    assert {c["broker"] for c in connections} == {"SIM", "FIXSIM", ALPACA_VENUE}
+    assert {c["broker"] for c in connections} == {"SIM", "FIXSIM", ALPACA_VENUE, BINANCE_VENUE}
     assert all(isinstance(v, ManagedVenue) for v in platform.oms.venues.values())
 
 
@@ -100,11 +102,38 @@ async def test_the_alpaca_keys_live_in_the_vault_and_test_against_the_broker(
     listed = (await client.get("/api/credentials", headers=USER)).json()["items"]
     tested = await client.post(f"/api/credentials/{ALPACA_VENUE}/test", headers=USER)
 
-    assert [c["broker"] for c in listed] == [ALPACA_VENUE]
+    assert sorted(c["broker"] for c in listed) == [ALPACA_VENUE, BINANCE_VENUE]
     assert "api_secret" not in str(listed)
     assert tested.status_code == 200
     assert tested.json()["ok"] is True
     assert tested.json()["credential"]["status"] == "verified"
+
+
+async def test_an_order_routed_to_binance_fills_through_ccxt(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    body = {
+        "client_order_id": "binance-1",
+        "account": "DEMO",
+        "symbol": "BTC-USD",
+        "side": "BUY",
+        "order_type": "MARKET",
+        "quantity": "0.01",
+        "time_in_force": "IOC",
+        "venue": BINANCE_VENUE,
+    }
+
+    created = await client.post("/api/orders", json=body)
+    filled = await until_status(client, created.json()["id"], "FILLED")
+    tested = await client.post(f"/api/credentials/{BINANCE_VENUE}/test", headers=USER)
+
+    assert created.status_code == 201
+    assert filled["filled_quantity"] == "0.01"
+    assert filled["fee_currency"]
+    assert platform.binance_sim is not None
+    fills = platform.binance_sim.sim.exchange.engine.fills_since(0)
+    assert {f.order_id for f in fills} >= {filled["id"]}
+    assert tested.json()["ok"] is True
 
 
 async def test_a_wrong_key_stored_for_alpaca_is_refused_by_the_broker(
@@ -182,3 +211,28 @@ async def test_with_redis_the_alpaca_order_budget_is_kept_in_redis(
     finally:
         await check.aclose()
     assert keys == {f"og:rl:{ALPACA_VENUE}:{fingerprint}:trading-api"}
+
+
+async def test_binance_books_are_served_live_with_their_stream_health(
+    client: httpx.AsyncClient,
+) -> None:
+    async with asyncio.timeout(10):
+        while True:
+            book = await client.get(f"/api/marketdata/books/{BINANCE_VENUE}/BTC-USD?depth=5")
+            if book.status_code == 200 and book.json()["state"] == "HEALTHY":
+                break
+            await asyncio.sleep(0.05)
+    streams = {
+        s["stream"]: s for s in (await client.get("/api/marketdata/streams")).json()["items"]
+    }
+    too_deep = await client.get(f"/api/marketdata/books/{BINANCE_VENUE}/BTC-USD?depth=0")
+    unknown = await client.get(f"/api/marketdata/books/{BINANCE_VENUE}/DOGE-USD")
+
+    levels = book.json()
+    assert len(levels["bids"]) == 5
+    assert Decimal(levels["best_bid"][0]) < Decimal(levels["best_ask"][0])
+    assert levels["crossed"] is False
+    assert streams[f"{BINANCE_VENUE}:BOOK:BTC-USD"]["counters"]["snapshots"] >= 1
+    assert "SIM:TICKER:AAPL" in streams
+    assert (too_deep.status_code, too_deep.json()["error"]["code"]) == (422, "INVALID_DEPTH")
+    assert (unknown.status_code, unknown.json()["error"]["code"]) == (404, "BOOK_NOT_FOUND")

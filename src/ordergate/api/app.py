@@ -16,6 +16,7 @@ from ordergate.api.brokers import brokers_router
 from ordergate.api.credentials import CredentialRequest, credentials_router
 from ordergate.api.errors import ApiError, handle_api_error, handle_order_error
 from ordergate.api.fix import fix_router
+from ordergate.api.marketdata import marketdata_router
 from ordergate.api.orders import json_response, orders_router
 from ordergate.api.schemas import (
     BatchRequest,
@@ -74,6 +75,9 @@ def create_app(services: Services) -> FastAPI:
     brokers = getattr(services, "brokers", None)
     if brokers is not None:
         app.include_router(brokers_router(brokers))
+    marketdata = getattr(services, "marketdata", None)
+    if marketdata is not None:
+        app.include_router(marketdata_router(marketdata))
     # The credential vault, when the services keep one (with the brokers' credential checks).
     vault = getattr(services, "vault", None)
     checks = getattr(services, "credential_checks", None)

@@ -169,9 +169,7 @@ class ManagedVenue(VenueAdapter):
         self.kind = kind
         self.clock = clock
         self.settings = settings if settings is not None else ConnectionSettings()
-        self.capabilities = (
-            capabilities if capabilities is not None else specs[0].adapter.capabilities
-        )
+        self._capabilities = capabilities
         self.connections = [
             VenueConnection(i, spec.id or f"{name}-{i + 1}", spec.adapter, spec.role, spec.limiter)
             for i, spec in enumerate(specs)
@@ -196,6 +194,14 @@ class ManagedVenue(VenueAdapter):
         self._background: set[asyncio.Task[None]] = set()
         self._wanted = False
         self._open = False
+
+    @property
+    def capabilities(self) -> VenueCapabilities:  # type: ignore[override]
+        """Return the configured capabilities, else the first connection's (as it says now:
+        some adapters learn theirs on connecting, from the venue's markets)."""
+        if self._capabilities is not None:
+            return self._capabilities
+        return self.connections[0].adapter.capabilities
 
     # -- lifecycle ---------------------------------------------------------------------
 

@@ -93,7 +93,8 @@ def capabilities_of(
         # the in-place replace the OMS means, so it is not offered.
         supports_replace=False,
         supports_market_data=bool(has.get("watchBidsAsks")),
-        rate_limits=(
+        rate_limits=config.rate_limits
+        or (
             RateLimitRule(
                 name="ccxt-request-spacing", unit="requests", limit=1, window_ns=window_ns
             ),

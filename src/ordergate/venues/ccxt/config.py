@@ -12,6 +12,8 @@ from typing import Any
 
 import msgspec
 
+from ordergate.venues.base import RateLimitRule
+
 __all__ = [
     "CcxtVenueConfig",
     "binance_config",
@@ -73,6 +75,9 @@ class CcxtVenueConfig(msgspec.Struct, frozen=True, kw_only=True):
     close_wait_ms
         How long ccxt waits on close for TLS connections to shut down; None keeps ccxt's
         default (plain-HTTP venues such as the simulator need none).
+    rate_limits
+        The exchange's own published limits, in its terms (Binance: request weight per
+        minute, orders per 10 s and per day); empty: ccxt's request spacing is declared.
     """
 
     venue: str
@@ -96,7 +101,25 @@ class CcxtVenueConfig(msgspec.Struct, frozen=True, kw_only=True):
     taker_fee: str | None = None
     raw_client_order_id_field: str | None = None
     close_wait_ms: int | None = None
+    rate_limits: tuple[RateLimitRule, ...] = ()
 
+
+_SECOND_NS = 1_000_000_000
+# Binance spot's published limits (exchangeInfo ``rateLimits``): every request spends weight;
+# new orders also count against the order limits.
+BINANCE_RATE_LIMITS = (
+    RateLimitRule(name="REQUEST_WEIGHT", unit="weight", limit=6_000, window_ns=60 * _SECOND_NS),
+    RateLimitRule(
+        name="ORDERS", unit="orders", limit=100, window_ns=10 * _SECOND_NS, scope="orders"
+    ),
+    RateLimitRule(
+        name="ORDERS_DAY",
+        unit="orders",
+        limit=200_000,
+        window_ns=86_400 * _SECOND_NS,
+        scope="orders",
+    ),
+)
 
 _BINANCE_OPTIONS: dict[str, Any] = {
     "defaultType": "spot",
@@ -139,6 +162,7 @@ def binance_config(
         "raw_client_order_id_field": "c",
         "maker_fee": "0.001",
         "taker_fee": "0.001",
+        "rate_limits": BINANCE_RATE_LIMITS,
     }
     fields.update(overrides)
     return CcxtVenueConfig(**fields)

@@ -101,6 +101,7 @@ class CcxtVenue(VenueAdapter):
             time_in_force=frozenset(),
             asset_classes=frozenset(),
             supports_replace=False,
+            rate_limits=config.rate_limits,  # known before connecting: limiters are built first
         )
         self._tracker = OrderTracker()
         self._reports: asyncio.Queue[ExecutionReport | None] = asyncio.Queue()
@@ -224,6 +225,19 @@ class CcxtVenue(VenueAdapter):
             venue_order_id=request.venue_order_id,
             reason=f"{self.name} does not replace orders in place",
         )
+
+    async def ping(self) -> int:
+        """Ask the exchange for its time (the lightest request): the liveness probe.
+
+        Raises
+        ------
+        VenueError
+            When the exchange does not answer or refuses.
+        """
+        try:
+            return int(await self.exchange.fetch_time())
+        except ccxt.BaseError as e:
+            raise classify(e, self.name) from e
 
     async def open_orders(self) -> list[OrderStatusReport]:
         """Return every order the venue holds open for this account.
