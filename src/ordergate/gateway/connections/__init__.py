@@ -34,8 +34,9 @@ from ordergate.gateway.connections.link import (
     classify,
     round_trip_probe,
 )
-from ordergate.gateway.connections.managed import ConnectionSettings, ManagedVenue, ResyncHandler
+from ordergate.gateway.connections.managed import ManagedVenue, ResyncHandler
 from ordergate.gateway.connections.registry import BrokerRegistry
+from ordergate.gateway.connections.settings import ConnectionSettings
 from ordergate.gateway.connections.state import (
     CONNECTION_TRANSITIONS,
     ConnectionState,

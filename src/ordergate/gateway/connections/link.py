@@ -1,6 +1,7 @@
 """One connection of a managed broker: its adapter, state, health and what it holds.
 
-This is the bookkeeping half of the shell; :class:`~.managed.ManagedVenue` runs the tasks.
+This is the bookkeeping half of the shell; :class:`~.managed.ManagedVenue` and its
+:class:`~.supervisor.ConnectionSupervisor` run the tasks.
 """
 
 from __future__ import annotations

@@ -5,11 +5,11 @@ Theory of operation
 :class:`ManagedVenue` is a :class:`~ordergate.venues.base.VenueAdapter` over one or more
 underlying adapters of one broker (FIX sessions, API keys, endpoints). The OMS sees one venue.
 
-- One supervisor task per connection dials it (``connect()``, then an open-orders round
-  trip that proves the credentials work), watches it (a probe every ``probe_interval``, and
-  the end of its report stream), and on loss redials with exponential backoff and full
-  jitter (:class:`~ordergate.fix.transport.backoff.Backoff`). A connection that fails on
-  credentials (``AUTH``) stops in ERROR until :meth:`ManagedVenue.connect` is called again.
+- One supervisor task per connection (:class:`~.supervisor.ConnectionSupervisor`) dials
+  it, watches it, redials it with backoff on loss and, once it is back, re-syncs the fills
+  it missed and calls the re-sync handler (the OMS's ``reconcile``). A connection that
+  fails on credentials (``AUTH``) stops in ERROR until :meth:`ManagedVenue.connect` is
+  called again.
 - New orders go to a connection chosen by :class:`~.balance.Balancer` (primaries first,
   backups on failover, degraded ones last); a submit that fails RETRYABLE or RATE_LIMITED
   (the venue did not act on it) is tried on the next connection. Cancels and replaces go to
@@ -24,10 +24,6 @@ underlying adapters of one broker (FIX sessions, API keys, endpoints). The OMS s
 - Every request gets an answer on the merged report stream: a refusal (breaker open, no
   connection up, an adapter exception) is a REJECTED / CANCEL_REJECTED / REPLACE_REJECTED
   report, never an exception.
-- After a connection comes back, a re-sync asks it for the fills since the last report it
-  delivered and emits those the stream has not carried (fills are deduplicated by
-  execution id), then calls the re-sync handler (the OMS's ``reconcile``), so open orders
-  are reconciled by the same code as on start-up.
 
 Invariants: the merged stream carries each fill once; it ends only on :meth:`disconnect`
 (:meth:`suspend` takes the connections down but keeps it open).
@@ -36,7 +32,6 @@ Invariants: the merged stream carries each fill once; it ends only on :meth:`dis
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 import msgspec
@@ -55,7 +50,6 @@ from ordergate.domain.reports import (
 from ordergate.fix.transport.backoff import Backoff
 from ordergate.gateway.connections.balance import Balancer, BalancingPolicy
 from ordergate.gateway.connections.breaker import BreakerConfig, BreakerState, CircuitBreaker
-from ordergate.gateway.connections.health import HealthThresholds, assess
 from ordergate.gateway.connections.ledger import OrderLedger
 from ordergate.gateway.connections.link import (
     ConnectionSpec,
@@ -64,7 +58,9 @@ from ordergate.gateway.connections.link import (
     classify,
     round_trip_probe,
 )
+from ordergate.gateway.connections.settings import ConnectionSettings
 from ordergate.gateway.connections.state import ConnectionState, ConnectionTrigger
+from ordergate.gateway.connections.supervisor import ConnectionSupervisor
 from ordergate.gateway.errors import VenueError, VenueErrorKind
 from ordergate.gateway.ratelimit import (
     Priority,
@@ -74,44 +70,16 @@ from ordergate.gateway.ratelimit import (
 )
 from ordergate.venues.base import ReplaceRequest, VenueAdapter, VenueCapabilities
 
-__all__ = ["ConnectionSettings", "ManagedVenue", "ResyncHandler"]
+__all__ = ["ManagedVenue", "ResyncHandler"]
 
 log = structlog.get_logger("ordergate.gateway.connections")
 
 _NS_PER_S = 1_000_000_000
-_DRAIN_TIMEOUT = 2.0
-_DEFAULT_RATE_LIMIT_PAUSE_S = 1.0  # seconds an adapter's stream may take to end after disconnect()
+_DEFAULT_RATE_LIMIT_PAUSE_S = 1.0  # after a 429 without Retry-After
 _T = ConnectionTrigger
 
 #: Called after a connection came back and its missed fills were emitted (``oms.reconcile``).
 ResyncHandler = Callable[[VenueAdapter], Awaitable[object]]
-
-
-class ConnectionSettings(msgspec.Struct, frozen=True, kw_only=True):
-    """How connections are dialled, watched and redialled.
-
-    Raises
-    ------
-    ValueError
-        A timeout or interval that is not positive.
-    """
-
-    connect_timeout: float = 15.0
-    """Seconds one ``connect()`` plus the first round trip may take."""
-    probe_interval: float = 1.0
-    probe_timeout: float = 5.0
-    backoff_initial: float = 0.5
-    backoff_maximum: float = 30.0
-    rate_limit_wait: float = 5.0
-    """Seconds an order request may wait for its connection's rate limiter before it is
-    tried elsewhere (a new order) or refused (a cancel or replace)."""
-    thresholds: HealthThresholds = HealthThresholds()
-
-    def __post_init__(self) -> None:
-        if min(self.connect_timeout, self.probe_interval, self.probe_timeout) <= 0:
-            raise ValueError("connect_timeout, probe_interval and probe_timeout must be positive")
-        if self.rate_limit_wait < 0:
-            raise ValueError("rate_limit_wait cannot be negative")
 
 
 class ManagedVenue(VenueAdapter):
@@ -189,11 +157,14 @@ class ManagedVenue(VenueAdapter):
         """Re-syncs completed after a connection came back."""
         self._reports: asyncio.Queue[ExecutionReport | None] = asyncio.Queue()
         self.ledger = OrderLedger()
-        self._supervisors: list[asyncio.Task[None]] = []
-        self._first_dial: dict[int, asyncio.Event] = {}
         self._background: set[asyncio.Task[None]] = set()
         self._wanted = False
         self._open = False
+        self._supervisor = ConnectionSupervisor(
+            self,
+            on_failure=lambda conn, e: self._failed(conn, e, sent=False),
+            on_report=self._on_report,
+        )
 
     @property
     def capabilities(self) -> VenueCapabilities:  # type: ignore[override]
@@ -242,17 +213,10 @@ class ManagedVenue(VenueAdapter):
         self._open = True
         if not self._wanted:
             self._wanted = True
-            self._first_dial = {c.index: asyncio.Event() for c in self.connections}
-            for conn in self.connections:
-                conn.lost.clear()
-                task = asyncio.create_task(self._supervise(conn), name=f"{conn.id}-supervisor")
-                self._supervisors.append(task)
+            self._supervisor.start()
         else:  # already wanted: retry connections stopped on bad credentials
-            for conn in self.connections:
-                if conn.state is ConnectionState.ERROR:
-                    self._first_dial[conn.index] = asyncio.Event()
-                    conn.lost.set()
-        await asyncio.gather(*(event.wait() for event in self._first_dial.values()))
+            self._supervisor.retry_stopped()
+        await self._supervisor.first_dials()
         if not any(c.up for c in self.connections):
             errors = "; ".join(
                 f"{c.id}: {c.health.last_error.message}"
@@ -267,22 +231,7 @@ class ManagedVenue(VenueAdapter):
         Orders sent while suspended are refused with a REJECTED report.
         """
         self._wanted = False
-        supervisors, self._supervisors = self._supervisors, []
-        for task in supervisors:
-            task.cancel()
-        await asyncio.gather(*supervisors, return_exceptions=True)
-        for conn in self.connections:
-            with contextlib.suppress(Exception):  # a broken connection may fail to close
-                await conn.adapter.disconnect()
-            if conn.pump is not None:
-                # Let the pump drain what the adapter answered on its way down (refusals of
-                # requests still on the wire): every request gets an answer.
-                with contextlib.suppress(TimeoutError, asyncio.CancelledError):
-                    await asyncio.wait_for(conn.pump, _DRAIN_TIMEOUT)
-                conn.pump = None
-            conn.fire(_T.DISCONNECT, self.clock.now_ns())
-        for event in self._first_dial.values():
-            event.set()
+        await self._supervisor.stop()
 
     async def disconnect(self) -> None:
         """Take every connection down and end the report stream."""
@@ -441,128 +390,6 @@ class ManagedVenue(VenueAdapter):
             if not ticks:  # a venue without market data ends its stream at once
                 return
 
-    # -- supervision -------------------------------------------------------------------
-
-    async def _supervise(self, conn: VenueConnection) -> None:
-        attempt = 0
-        try:
-            while self._wanted:
-                if conn.state is ConnectionState.ERROR:
-                    self._first_dial[conn.index].set()
-                    await conn.lost.wait()  # connect() sets it to retry
-                    conn.lost.clear()
-                if await self._dial(conn):
-                    attempt = 0
-                    self._first_dial[conn.index].set()
-                    if conn.health.reconnects:
-                        await self._resync(conn)
-                    await self._watch(conn)
-                    continue
-                self._first_dial[conn.index].set()
-                if conn.state is ConnectionState.ERROR:
-                    continue
-                delay = self.backoff.delay(attempt)
-                attempt += 1
-                log.info("reconnect backoff", connection=conn.id, delay=round(delay, 3))
-                await asyncio.sleep(delay)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # a bug here must not kill reconnection silently
-            log.exception("connection supervisor failed", connection=conn.id)
-            raise
-
-    async def _dial(self, conn: VenueConnection) -> bool:
-        timeout = self.settings.connect_timeout
-        conn.fire(_T.CONNECT, self.clock.now_ns())
-        try:
-            async with asyncio.timeout(timeout):
-                await conn.adapter.connect()
-        except Exception as e:  # any failure to connect is a reason to try again later
-            self._dial_failed(conn, e)
-            return False
-        conn.fire(_T.TRANSPORT_OPENED, self.clock.now_ns())
-        started = self.clock.now_ns()
-        try:
-            async with conn.queries, asyncio.timeout(timeout):
-                reports = await conn.adapter.open_orders()
-        except Exception as e:  # the transport is up but the first request failed
-            self._dial_failed(conn, e)
-            return False
-        now = self.clock.now_ns()
-        conn.health.heartbeat.add(now - started)
-        self.ledger.adopt(conn.index, reports)
-        conn.known = True
-        conn.lost.clear()
-        conn.fire(_T.AUTHENTICATED, now)
-        self.breaker.record_success(now)
-        if conn.pump is None or conn.pump.done():
-            conn.pump = asyncio.create_task(self._pump(conn), name=f"{conn.id}-reports")
-        log.info("connection up", connection=conn.id, reconnects=conn.health.reconnects)
-        return True
-
-    def _dial_failed(self, conn: VenueConnection, e: Exception) -> None:
-        kind = self._failed(conn, e, sent=False)
-        trigger = _T.AUTH_FAILED if kind is VenueErrorKind.AUTH else _T.CONNECT_FAILED
-        if conn.fsm.can(trigger):
-            conn.fire(trigger, self.clock.now_ns())
-        log.warning("connect failed", connection=conn.id, kind=kind, error=str(e))
-
-    async def _watch(self, conn: VenueConnection) -> None:
-        settings = self.settings
-        while conn.up:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(settings.probe_interval):
-                    await conn.lost.wait()
-            if conn.lost.is_set() or not conn.up:
-                break
-            started = self.clock.now_ns()
-            try:
-                async with conn.queries, asyncio.timeout(settings.probe_timeout):
-                    await self.probe(conn.adapter)
-            except Exception as e:  # the probe failing is what we watch for
-                kind = self._failed(conn, e, sent=False)
-                if kind is VenueErrorKind.AUTH:
-                    return
-                break
-            now = self.clock.now_ns()
-            conn.health.heartbeat.add(now - started)
-            self.breaker.record_success(now)
-            degraded = assess(conn.snapshot(now), settings.thresholds)
-            conn.fire(_T.HEALTH_DEGRADED if degraded else _T.HEALTH_RECOVERED, now)
-        if conn.fsm.can(_T.CONNECTION_LOST) and conn.state is not ConnectionState.ERROR:
-            conn.fire(_T.CONNECTION_LOST, self.clock.now_ns())
-            log.warning("connection lost", connection=conn.id)
-
-    async def _pump(self, conn: VenueConnection) -> None:
-        try:
-            async for report in conn.adapter.execution_reports():
-                self._on_report(conn, report)
-        except Exception:  # a broken stream is a lost connection, not a crash
-            log.exception("report stream failed", connection=conn.id)
-        # The adapter ended its stream without being asked to: the connection is gone.
-        conn.lost.set()
-
-    async def _resync(self, conn: VenueConnection) -> None:
-        # The open-orders round trip of the dial came first: on a FIX session it is answered
-        # after the reports the venue held for us, so they are in before fills_since runs.
-        try:
-            fills = await conn.adapter.fills_since(conn.last_seen_ts)
-        except Exception as e:  # the connection dropped again; the next dial re-syncs
-            self._failed(conn, e, sent=False)
-            return
-        missed = 0
-        for fill in fills:
-            if not self.ledger.delivered(fill.execution_id):
-                missed += 1
-                self._on_report(conn, _trade_of(fill))
-        self.resyncs += 1
-        log.warning("re-synced connection", connection=conn.id, missed_fills=missed)
-        if self.resync_handler is not None:
-            try:
-                await self.resync_handler(self)
-            except Exception:  # reconciliation failing must not stop the connection
-                log.exception("re-sync handler failed", venue=self.name)
-
     # -- reports and bookkeeping -------------------------------------------------------
 
     def _on_report(self, conn: VenueConnection, report: ExecutionReport) -> None:
@@ -674,19 +501,3 @@ class ManagedVenue(VenueAdapter):
         if report.venue == self.name:
             return report
         return msgspec.structs.replace(report, venue=self.name)
-
-
-def _trade_of(fill: FillReport) -> ExecutionReport:
-    return ExecutionReport(
-        kind=ExecKind.TRADE,
-        venue=fill.venue,
-        order_id=fill.order_id,
-        venue_order_id=fill.venue_order_id,
-        execution_id=fill.execution_id,
-        last_quantity=fill.quantity,
-        last_price=fill.price,
-        fee=fill.fee,
-        fee_currency=fill.fee_currency,
-        liquidity=fill.liquidity,
-        ts_event=fill.ts_event,
-    )

@@ -8,7 +8,7 @@ Theory of operation
   ``number`` is ``str``, so nothing passes through a float either way.
 - Execution reports come from the websocket streams ``watch_orders`` (acceptance, cancels,
   expiries) and ``watch_my_trades`` (fills), and from the REST answers to our own requests;
-  the pure :class:`~ordergate.venues.ccxt.tracking.OrderTracker` lets each report out once.
+  :class:`~ordergate.venues.ccxt.reporting.OrderReporter` lets each report out once.
   An exchange without ``watchOrders`` is polled over REST instead.
 - Errors are classified by ccxt exception class (:mod:`ordergate.venues.ccxt.errors`). A
   refusal becomes a REJECTED / CANCEL_REJECTED report, never an exception. A 429/418 is
@@ -20,8 +20,6 @@ Theory of operation
   request older than its recvWindow, so an order absent by then can never appear), then
   reported REJECTED. It is not resent: a resend would race the lost original and the OMS,
   which owns the order, can send a new one under a new id.
-- A fill for an order the adapter never sent is still reported (under the client order id
-  the venue gives, or the venue order id) and logged, so the OMS sees it.
 """
 
 from __future__ import annotations
@@ -59,10 +57,9 @@ from ordergate.venues.ccxt.parsing import (
     order_status,
     status_report,
     to_ccxt_time_in_force,
-    trade_report,
-    venue_decimal,
 )
-from ordergate.venues.ccxt.queries import find_order, order_trades
+from ordergate.venues.ccxt.queries import find_order
+from ordergate.venues.ccxt.reporting import OrderReporter
 from ordergate.venues.ccxt.tracking import OrderTracker
 
 __all__ = ["CcxtVenue"]
@@ -105,6 +102,9 @@ class CcxtVenue(VenueAdapter):
         )
         self._tracker = OrderTracker()
         self._reports: asyncio.Queue[ExecutionReport | None] = asyncio.Queue()
+        self._reporter = OrderReporter(
+            self.name, config, self.exchange, self.clock, self._tracker, self._reports
+        )
         self._tasks: list[asyncio.Task[None]] = []
         self._our_symbols = {v: k for k, v in config.symbol_map.items()}
         self._connected = False
@@ -131,8 +131,8 @@ class CcxtVenue(VenueAdapter):
             authenticate = getattr(exchange, "authenticate", None)
             if authenticate is not None:
                 await authenticate()  # the stream is live before the first order goes out
-            self._spawn(self._stream("orders", exchange.watch_orders, self._on_order))
-            self._spawn(self._stream("trades", exchange.watch_my_trades, self._on_trade))
+            self._spawn(self._stream("orders", exchange.watch_orders, self._reporter.on_order))
+            self._spawn(self._stream("trades", exchange.watch_my_trades, self._reporter.on_trade))
         else:
             self._polled_since_ms = self.clock.now_ns() // _NS_PER_MS
             self._spawn(self._poll())
@@ -181,9 +181,9 @@ class CcxtVenue(VenueAdapter):
                 )
                 await self._resolve_lost_submit(order.order_id, symbol, sent_ns)
             else:
-                self._reject(order.order_id, f"{e.kind.value}: {e.message}", e.kind)
+                self._reporter.reject(order.order_id, f"{e.kind.value}: {e.message}", e.kind)
             return
-        await self._handle_answer(response, placing=True)
+        await self._reporter.handle_answer(response, placing=True)
 
     async def cancel(self, order_id: str, venue_order_id: str | None, symbol: str) -> None:
         """Ask the venue to cancel an order; CANCELED or CANCEL_REJECTED follows."""
@@ -192,7 +192,7 @@ class CcxtVenue(VenueAdapter):
         venue_order_id = venue_order_id or (tracked.venue_order_id if tracked else None)
         param = self.config.cancel_client_order_id_param
         if venue_order_id is None and param is None:
-            self._put(ExecKind.CANCEL_REJECTED, order_id, reason="venue order id unknown")
+            self._reporter.put(ExecKind.CANCEL_REJECTED, order_id, reason="venue order id unknown")
             return
         params = {} if param is None else {param: order_id}
         try:
@@ -205,9 +205,9 @@ class CcxtVenue(VenueAdapter):
             if e.kind is VenueErrorKind.UNKNOWN_OUTCOME:
                 found = await self._find_order(order_id, ccxt_symbol)
                 if found is not None and order_status(found) is OrderStatus.CANCELED:
-                    await self._on_order(found)
+                    await self._reporter.on_order(found)
                     return
-            self._put(
+            self._reporter.put(
                 ExecKind.CANCEL_REJECTED,
                 order_id,
                 venue_order_id=venue_order_id,
@@ -215,11 +215,11 @@ class CcxtVenue(VenueAdapter):
                 error_kind=e.kind,
             )
             return
-        await self._handle_answer(response)
+        await self._reporter.handle_answer(response)
 
     async def replace(self, request: ReplaceRequest) -> None:
         """Refuse: ccxt's editOrder is cancel-and-new on spot venues (see capabilities)."""
-        self._put(
+        self._reporter.put(
             ExecKind.REPLACE_REJECTED,
             request.order_id,
             venue_order_id=request.venue_order_id,
@@ -260,7 +260,7 @@ class CcxtVenue(VenueAdapter):
         now = self.clock.now_ns()
         reports: list[OrderStatusReport] = []
         for order in orders:
-            order_id = self._order_id_of(order)
+            order_id = self._reporter.order_id_of(order)
             reports.append(
                 status_report(self.name, order_id, self._our_symbol(order["symbol"]), order, now)
             )
@@ -284,90 +284,13 @@ class CcxtVenue(VenueAdapter):
                 lambda s=symbol: self.exchange.fetch_my_trades(s, since_ms or None)  # type: ignore[misc]
             )
             for trade in trades:
-                order_id = await self._order_id_of_trade(trade, symbol)
+                order_id = await self._reporter.order_id_of_trade(trade, symbol)
                 fill = fill_report(self.name, order_id, self._our_symbol(symbol), trade, now)
                 if fill.ts_event >= ts_ns:
                     fills.append(fill)
         return sorted(fills, key=lambda f: f.ts_event)
 
     # ---- the venue's news ----------------------------------------------------------------
-
-    async def _handle_answer(self, order: dict[str, Any], *, placing: bool = False) -> None:
-        try:
-            await self._on_order(order, placing=placing)
-        except ParseError as e:  # the stream will tell the rest; never raise from a request
-            log.error("unusable order answer", venue=self.name, error=str(e))
-
-    async def _on_order(
-        self, order: dict[str, Any], *, placing: bool = False, fetch_missing: bool = False
-    ) -> None:
-        order_id = self._order_id_of(order)
-        venue_order_id = order.get("id")
-        if venue_order_id is not None:
-            self._tracker.link(order_id, str(venue_order_id))
-        status = order_status(order)
-        trades = order.get("trades") or []
-        # Fills inside an order answer (Binance FULL) carry no time and no liquidity flag: they
-        # happened at the order's transaction time and, in the answer that placed the order,
-        # matched on arrival, so the order took liquidity.
-        when = order.get("lastTradeTimestamp") or order.get("lastUpdateTimestamp")
-        liquidity = "taker" if placing else None
-        for trade in trades:
-            self._report_trade(
-                order_id,
-                {
-                    **trade,
-                    "order": trade.get("order") or venue_order_id,
-                    "timestamp": trade.get("timestamp") or when or order.get("timestamp"),
-                    "takerOrMaker": trade.get("takerOrMaker") or liquidity,
-                },
-            )
-        filled = venue_decimal(order.get("filled") or "0", "filled")
-        if (status.is_terminal or fetch_missing) and self._tracker.missing_fills(order_id, filled):
-            # The fills are on their way on the trade stream; fetch them so the terminal
-            # report never goes out before them.
-            await self._fetch_order_trades(order_id, str(venue_order_id), order.get("symbol"))
-        for kind in self._tracker.on_status(order_id, status):
-            self._put(
-                kind,
-                order_id,
-                venue_order_id=None if venue_order_id is None else str(venue_order_id),
-                quantity=_optional(order.get("amount")),
-                price=_optional(order.get("price")),
-                reason=None if kind is ExecKind.ACCEPTED else f"order {order.get('status')}",
-                ts_event=self._ts(order),
-            )
-
-    async def _on_trade(self, trade: dict[str, Any]) -> None:
-        order_id = self._tracker.order_id_of(_str_or_none(trade.get("order")))
-        if order_id is None:
-            order_id = self._raw_client_order_id(trade) or str(trade.get("order"))
-            if self._tracker.get(order_id) is None:
-                log.warning(
-                    "fill for an order this adapter never sent",
-                    venue=self.name,
-                    order_id=order_id,
-                    venue_order_id=trade.get("order"),
-                    execution_id=trade.get("id"),
-                )
-                self._tracker.foreign(order_id)  # its fills are reported, nothing invented
-        self._report_trade(order_id, trade)
-
-    def _report_trade(self, order_id: str, trade: dict[str, Any]) -> None:
-        report = trade_report(self.name, order_id, trade, self.clock.now_ns())
-        assert report.execution_id is not None
-        assert report.last_quantity is not None
-        if not self._tracker.on_trade(order_id, report.execution_id, report.last_quantity):
-            return
-        for kind in self._tracker.on_status(order_id, OrderStatus.NEW):  # ACCEPTED comes first
-            self._put(
-                kind, order_id, venue_order_id=report.venue_order_id, ts_event=report.ts_event
-            )
-        self._reports.put_nowait(report)
-
-    async def _fetch_order_trades(self, order_id: str, venue_order_id: str, symbol: Any) -> None:
-        for trade in await order_trades(self.exchange, order_id, venue_order_id, symbol):
-            self._report_trade(order_id, {**trade, "order": venue_order_id})
 
     async def _stream(
         self,
@@ -405,7 +328,7 @@ class CcxtVenue(VenueAdapter):
             if found is None:
                 continue
             try:
-                await self._on_order(found, fetch_missing=True)
+                await self._reporter.on_order(found, fetch_missing=True)
             except (ParseError, ccxt.BaseError) as e:
                 log.warning("catch-up failed", venue=self.name, order_id=order_id, error=str(e))
 
@@ -417,18 +340,18 @@ class CcxtVenue(VenueAdapter):
                 for symbol in sorted(self._known_symbols()):
                     since = self._polled_since_ms
                     for trade in await self.exchange.fetch_my_trades(symbol, since):
-                        order_id = await self._order_id_of_trade(trade, symbol)
-                        self._report_trade(order_id, trade)
+                        order_id = await self._reporter.order_id_of_trade(trade, symbol)
+                        self._reporter.report_trade(order_id, trade)
                         if isinstance(trade.get("timestamp"), int):
                             self._polled_since_ms = max(self._polled_since_ms, trade["timestamp"])
                 for order in await self.exchange.fetch_open_orders():
-                    await self._on_order(order)
+                    await self._reporter.on_order(order)
                 for tracked_id in self._tracker.unfinished():
                     tracked = self._tracker.get(tracked_id)
                     if tracked is not None and tracked.symbol is not None:
                         found = await self._find_order(tracked_id, tracked.symbol)
                         if found is not None:
-                            await self._on_order(found, fetch_missing=True)
+                            await self._reporter.on_order(found, fetch_missing=True)
             except asyncio.CancelledError:
                 raise
             except (ccxt.BaseError, ParseError) as e:
@@ -441,11 +364,11 @@ class CcxtVenue(VenueAdapter):
         while True:
             found = await self._find_order(order_id, symbol)
             if found is not None:
-                await self._on_order(found)
+                await self._reporter.on_order(found)
                 return
             if self.clock.now_ns() >= deadline:
                 if self._tracker.reject(order_id):
-                    self._put(
+                    self._reporter.put(
                         ExecKind.REJECTED,
                         order_id,
                         reason="UNKNOWN_OUTCOME resolved: the venue never received the order",
@@ -527,42 +450,8 @@ class CcxtVenue(VenueAdapter):
         except ValueError:
             return _RETRY_WITHOUT_HINT_S
 
-    def _reject(self, order_id: str, reason: str, error_kind: VenueErrorKind | None = None) -> None:
-        if self._tracker.reject(order_id):
-            self._put(ExecKind.REJECTED, order_id, reason=reason, error_kind=error_kind)
-
-    def _put(
-        self,
-        kind: ExecKind,
-        order_id: str,
-        *,
-        venue_order_id: str | None = None,
-        quantity: Decimal | None = None,
-        price: Decimal | None = None,
-        reason: str | None = None,
-        error_kind: VenueErrorKind | None = None,
-        ts_event: int | None = None,
-    ) -> None:
-        self._reports.put_nowait(
-            ExecutionReport(
-                kind=kind,
-                venue=self.name,
-                order_id=order_id,
-                venue_order_id=venue_order_id,
-                quantity=quantity,
-                price=price,
-                reason=reason,
-                error_kind=error_kind,
-                ts_event=self.clock.now_ns() if ts_event is None else ts_event,
-            )
-        )
-
     def _spawn(self, work: Awaitable[None]) -> None:
         self._tasks.append(asyncio.ensure_future(work))
-
-    def _ts(self, structure: dict[str, Any]) -> int:
-        timestamp = structure.get("lastUpdateTimestamp") or structure.get("timestamp")
-        return timestamp * _NS_PER_MS if isinstance(timestamp, int) else self.clock.now_ns()
 
     def _ccxt_symbol(self, symbol: str) -> str:
         return self.config.symbol_map.get(symbol, symbol)
@@ -575,49 +464,6 @@ class CcxtVenue(VenueAdapter):
         symbols = set(self.config.symbol_map.values()) | self._tracker.symbols()
         return {s for s in symbols if s in markets}
 
-    def _order_id_of(self, order: dict[str, Any]) -> str:
-        client_order_id = order.get("clientOrderId")
-        if client_order_id:
-            return str(client_order_id)
-        known = self._tracker.order_id_of(_str_or_none(order.get("id")))
-        return known or str(order.get("id"))
-
-    def _raw_client_order_id(self, trade: dict[str, Any]) -> str | None:
-        # ccxt's unified trade has no client order id; some exchanges' raw trade payloads do
-        # (Binance's executionReport: "c"), and the config names that field.
-        field = self.config.raw_client_order_id_field
-        info = trade.get("info")
-        if field is None or not isinstance(info, dict):
-            return None
-        raw = info.get(field)
-        return str(raw) if raw else None
-
-    async def _order_id_of_trade(self, trade: dict[str, Any], symbol: str) -> str:
-        venue_order_id = _str_or_none(trade.get("order"))
-        known = self._tracker.order_id_of(venue_order_id)
-        if known is not None:
-            return known
-        raw = self._raw_client_order_id(trade)
-        if raw is not None:
-            return raw
-        if venue_order_id is None:
-            raise ParseError("trade names no order")
-        try:
-            order = await self.exchange.fetch_order(venue_order_id, symbol)
-        except ccxt.BaseError:
-            return venue_order_id
-        order_id = self._order_id_of(order)
-        self._tracker.link(order_id, venue_order_id)
-        return order_id
-
 
 def _wire(value: Decimal) -> str:
     return str(strip_zeros(value))
-
-
-def _optional(value: object) -> Decimal | None:
-    return None if value is None else venue_decimal(value, "value")
-
-
-def _str_or_none(value: object) -> str | None:
-    return None if value is None else str(value)
