@@ -54,9 +54,9 @@ from ordergate.sim.instruments import default_instruments, default_start_prices
 from ordergate.sim.venue import SimVenue
 from ordergate.venues.alpaca import AlpacaVenue, AlpacaVenueConfig
 from ordergate.venues.alpaca.check import check_keys as check_alpaca_keys
-from ordergate.venues.base import VenueAdapter
 from ordergate.venues.ccxt import CcxtVenue, binance_sim_config
 from ordergate.venues.ccxt.check import check_keys as check_ccxt_keys
+from ordergate.venues.ccxt.probe import ping_probe
 
 __all__ = [
     "ALPACA_VENUE",
@@ -195,9 +195,7 @@ class Platform:
             )
             self.limiters.append(limiter)
         spec = ConnectionSpec(adapter=adapter, limiter=limiter)
-        # A ccxt exchange is probed with its time (weight 1): an all-symbols open-orders
-        # query every second would spend the request budget the orders need.
-        probe = _ping if isinstance(adapter, CcxtVenue) else None
+        probe = ping_probe if isinstance(adapter, CcxtVenue) else None
         managed = ManagedVenue(adapter.name, [spec], clock=self.clock, kind=kind, probe=probe)
         managed.set_resync_handler(self.oms.reconcile)
         self.brokers.add(managed)
@@ -348,8 +346,3 @@ class Platform:
         if self.fix_exchange is not None:
             await self.fix_exchange.stop()
             self.fix_exchange = None
-
-
-async def _ping(adapter: VenueAdapter) -> object:
-    assert isinstance(adapter, CcxtVenue)
-    return await adapter.ping()
