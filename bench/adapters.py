@@ -14,17 +14,21 @@ p99 and max of each leg in ms (``time.perf_counter_ns``), and sequential orders/
 over the whole submit/ack/cancel/canceled loop). ``--warmup`` orders go first and are not
 counted; the first order's submit -> ACCEPTED is printed apart.
 
-With ``--managed`` each venue runs again as the platform runs it: behind a
-:class:`~ordergate.gateway.connections.ManagedVenue` (fresh simulator), with a rate limiter
-from the venue's stated limits (in-process store) and, for ccxt, the exchange-time probe.
-BINANCE's config states Binance's published limits, so ccxt's own client-side throttle is
-off and ordergate's limiter paces order entry (with ccxt's throttle on, every order request
-waited ~10 ms: Binance's ``rateLimit`` 50 ms x cost 0.2). Client and simulator share one
+With ``--managed`` each venue runs again behind a
+:class:`~ordergate.gateway.connections.ManagedVenue` (fresh simulator; for ccxt the
+exchange-time probe, as the platform runs it): the connection manager's overhead. With
+``--paced`` as well, each connection also gets a rate limiter from the venue's stated limits
+(in-process store), as in the platform: past the limiter's burst the orders go at the
+venue's published rate (Alpaca 200 requests/min, Binance 100 orders/10 s), which is then
+what the figures show. BINANCE's config states Binance's published limits, so ccxt's own
+client-side throttle is off (with it on, every order request waited ~10 ms: Binance's
+``rateLimit`` 50 ms x cost 0.2). Client and simulator share one
 event loop: the figures include both sides' Python, on a 2-core box shared with other work;
 they vary from run to run.
 
     .venv/bin/python bench/adapters.py --orders 200
     .venv/bin/python bench/adapters.py --venues SIM,BINANCE --managed
+    .venv/bin/python bench/adapters.py --venues ALPACA,BINANCE --managed --paced --orders 40
 """
 
 from __future__ import annotations
@@ -160,7 +164,9 @@ def pct(values: list[int], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] / 1e6
 
 
-async def run_one(venue: str, managed: bool, warmup: int, orders: int) -> Figures:
+async def run_one(
+    venue: str, managed: bool, warmup: int, orders: int, paced: bool = False
+) -> Figures:
     spec = await setup(venue)
     adapter: VenueAdapter = spec.adapter
     limiter: VenueRateLimiter | None = None
@@ -171,7 +177,7 @@ async def run_one(venue: str, managed: bool, warmup: int, orders: int) -> Figure
             VenueRateLimiter.from_capabilities(
                 venue, "bench", caps, MemoryRateLimitStore(clock), clock
             )
-            if caps.rate_limits
+            if paced and caps.rate_limits
             else None
         )
         probe = ping_probe if isinstance(spec.adapter, CcxtVenue) else None
@@ -220,8 +226,8 @@ async def run(args: argparse.Namespace) -> None:
         direct = await run_one(venue, False, args.warmup, args.orders)
         print(line(venue, "direct", direct), flush=True)
         if args.managed:
-            managed = await run_one(venue, True, args.warmup, args.orders)
-            print(line(venue, "managed", managed), flush=True)
+            managed = await run_one(venue, True, args.warmup, args.orders, args.paced)
+            print(line(venue, "paced" if args.paced else "managed", managed), flush=True)
             extra_submit = pct(managed.submit_ns, 0.5) - pct(direct.submit_ns, 0.5)
             extra_cancel = pct(managed.cancel_ns, 0.5) - pct(direct.cancel_ns, 0.5)
             print(
@@ -248,6 +254,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--managed", action="store_true", help="also run each venue behind a ManagedVenue"
+    )
+    parser.add_argument(
+        "--paced", action="store_true", help="with --managed: give it the venue's rate limiter"
     )
     args = parser.parse_args()
     if args.orders < 1 or args.warmup < 0:
