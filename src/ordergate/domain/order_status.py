@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Final
 
 from ordergate.domain.values import OrderStatus
+from ordergate.fsm import InvalidStateTransition
 
 __all__ = ["ORDER_TRANSITIONS", "RESTORE", "InvalidStateTransition", "Trigger", "transition"]
 
@@ -98,15 +99,6 @@ ORDER_TRANSITIONS: Final[dict[tuple[OrderStatus, Trigger], OrderStatus | _Restor
 del S, T
 
 
-class InvalidStateTransition(Exception):
-    """An event that the order's current status does not allow."""
-
-    def __init__(self, current: OrderStatus, trigger: Trigger) -> None:
-        super().__init__(f"{current} -> {trigger}: not a legal order transition")
-        self.current = current
-        self.trigger = trigger
-
-
 def transition(current: OrderStatus, trigger: Trigger, previous: OrderStatus) -> OrderStatus:
     """Return the status after ``trigger``.
 
@@ -119,7 +111,7 @@ def transition(current: OrderStatus, trigger: Trigger, previous: OrderStatus) ->
     """
     target = ORDER_TRANSITIONS.get((current, trigger))
     if target is None:
-        raise InvalidStateTransition(current, trigger)
+        raise InvalidStateTransition(current, trigger, "order")
     if target is RESTORE:
         return previous
     assert isinstance(target, OrderStatus)

@@ -19,6 +19,8 @@ from enum import StrEnum
 
 import msgspec
 
+from ordergate.fsm import InvalidStateTransition
+
 __all__ = [
     "STREAM_TRANSITIONS",
     "InvalidStateTransition",
@@ -80,15 +82,6 @@ STREAM_TRANSITIONS: dict[tuple[StreamState, StreamTrigger], StreamState] = {
 del S, T
 
 
-class InvalidStateTransition(Exception):
-    """A trigger that the stream's current state does not allow."""
-
-    def __init__(self, current: StreamState, trigger: StreamTrigger) -> None:
-        super().__init__(f"{current} -> {trigger}: not a legal stream transition")
-        self.current = current
-        self.trigger = trigger
-
-
 class StreamCounters(msgspec.Struct, kw_only=True):
     """What happened on one stream, counted."""
 
@@ -143,7 +136,7 @@ class StreamHealth:
         """
         target = STREAM_TRANSITIONS.get((self.state, trigger))
         if target is None:
-            raise InvalidStateTransition(self.state, trigger)
+            raise InvalidStateTransition(self.state, trigger, "stream")
         self.state = target
         return target
 

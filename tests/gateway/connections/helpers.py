@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from ordergate.clock import Clock
 from ordergate.domain.instrument import Instrument
-from ordergate.domain.reports import ExecKind, ExecutionReport, VenueOrder
+from ordergate.domain.reports import ExecKind, ExecutionReport, VenueErrorKind, VenueOrder
 from ordergate.domain.values import AssetClass, OrderType, Side, TimeInForce
 from ordergate.gateway.connections import ConnectionSettings, ManagedVenue
 from ordergate.sim.venue import SimVenue
@@ -34,6 +34,29 @@ FAST = ConnectionSettings(
 def sim(name: str, clock: Clock) -> SimVenue:
     """Return a simulated venue without a market: orders rest until a counter order comes."""
     return SimVenue([AAPL], clock=clock, name=name, step_interval_ns=0)
+
+
+class RefusingVenue(SimVenue):
+    """A venue whose adapter answers every new order with a refusal report.
+
+    That is what the REST adapters do with a venue error (the venue contract: refusals are
+    reports, never exceptions); ``error_kind`` is set when the refusal came from one, None
+    for the venue's own business decision.
+    """
+
+    error_kind: VenueErrorKind | None = VenueErrorKind.RETRYABLE
+    reason = "503 service unavailable"
+
+    async def submit(self, order: VenueOrder) -> None:
+        self._reports.put_nowait(
+            ExecutionReport(
+                kind=ExecKind.REJECTED,
+                venue=self.name,
+                order_id=order.order_id,
+                reason=self.reason,
+                error_kind=self.error_kind,
+            )
+        )
 
 
 def order(

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from ordergate.clock import TestClock
-from ordergate.domain.reports import ExecKind, ExecutionReport, VenueOrder
+from ordergate.domain.reports import ExecKind
 from ordergate.gateway.connections import (
     BreakerConfig,
     BreakerState,
@@ -22,7 +22,7 @@ from ordergate.gateway.errors import VenueError, VenueErrorKind
 from ordergate.sim.venue import SimVenue
 from ordergate.venues.base import VenueAdapter
 
-from .helpers import AAPL, FAST, SECOND, Collector, order, sim, until
+from .helpers import AAPL, FAST, SECOND, Collector, RefusingVenue, order, sim, until
 
 BREAKER = BreakerConfig(failure_threshold=3, window_ns=10 * SECOND, cooldown_ns=5 * SECOND)
 
@@ -144,31 +144,10 @@ async def test_auth_failure_stops_the_connection_until_connect_is_called_again(
     await reports.wait_for("O-2", ExecKind.ACCEPTED)
 
 
-class ErrorReportingVenue(SimVenue):
-    """A venue whose adapter turns each submit's venue error into a REJECTED report.
-
-    That is what the REST adapters do (the venue contract: refusals are reports, never
-    exceptions); ``error_kind`` is set when the refusal came from a venue error.
-    """
-
-    error_kind: VenueErrorKind | None = VenueErrorKind.RETRYABLE
-
-    async def submit(self, order: VenueOrder) -> None:
-        self._reports.put_nowait(
-            ExecutionReport(
-                kind=ExecKind.REJECTED,
-                venue=self.name,
-                order_id=order.order_id,
-                reason="503 service unavailable",
-                error_kind=self.error_kind,
-            )
-        )
-
-
 async def test_refusals_reported_with_a_venue_error_kind_open_the_breaker(
     clock: TestClock, probe: FlakyProbe
 ) -> None:
-    venue = ErrorReportingVenue([AAPL], clock=clock, name="SIM", step_interval_ns=0)
+    venue = RefusingVenue([AAPL], clock=clock, name="SIM", step_interval_ns=0)
     managed = ManagedVenue("SIM", [venue], clock=clock, breaker=BREAKER, settings=FAST, probe=probe)
     await managed.connect()
     reports = Collector(managed)
@@ -188,7 +167,7 @@ async def test_refusals_reported_with_a_venue_error_kind_open_the_breaker(
 async def test_business_refusal_reports_never_open_the_breaker(
     clock: TestClock, probe: FlakyProbe
 ) -> None:
-    venue = ErrorReportingVenue([AAPL], clock=clock, name="SIM", step_interval_ns=0)
+    venue = RefusingVenue([AAPL], clock=clock, name="SIM", step_interval_ns=0)
     venue.error_kind = None  # the venue's own decision (say, insufficient funds)
     managed = ManagedVenue("SIM", [venue], clock=clock, breaker=BREAKER, settings=FAST, probe=probe)
     await managed.connect()

@@ -10,14 +10,14 @@ import msgspec
 import pytest
 
 from ordergate.clock import LiveClock
-from ordergate.domain.reports import ExecKind, ExecutionReport, VenueOrder
+from ordergate.domain.reports import ExecKind
 from ordergate.gateway.connections import ConnectionSpec, ManagedVenue, Role
 from ordergate.gateway.errors import VenueErrorKind
 from ordergate.gateway.ratelimit import MemoryRateLimitStore, VenueRateLimiter
 from ordergate.sim.venue import SimVenue
 from ordergate.venues.base import RateLimitRule
 
-from .helpers import AAPL, FAST, SECOND, Collector, order, until
+from .helpers import AAPL, FAST, SECOND, Collector, RefusingVenue, order, until
 
 TWO_A_MINUTE = RateLimitRule(name="ORDERS", unit="orders", limit=2, window_ns=60 * SECOND)
 PACED = msgspec.structs.replace(FAST, rate_limit_wait=0.05)
@@ -105,19 +105,11 @@ async def test_an_order_past_every_keys_budget_is_refused_as_rate_limited(
         await close(venue, reports, specs)
 
 
-class RateLimitedVenue(SimVenue):
+class RateLimitedVenue(RefusingVenue):
     """A venue that answers every new order with a 429, reported as a refusal."""
 
-    async def submit(self, order: VenueOrder) -> None:
-        self._reports.put_nowait(
-            ExecutionReport(
-                kind=ExecKind.REJECTED,
-                venue=self.name,
-                order_id=order.order_id,
-                reason="429 too many requests",
-                error_kind=VenueErrorKind.RATE_LIMITED,
-            )
-        )
+    error_kind = VenueErrorKind.RATE_LIMITED
+    reason = "429 too many requests"
 
 
 async def test_a_429_from_the_venue_pauses_the_keys_limiter(

@@ -16,6 +16,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Final
 
+from ordergate.fsm import InvalidStateTransition, StateMachine
+
 __all__ = [
     "TRANSITIONS",
     "InvalidStateTransition",
@@ -84,35 +86,10 @@ TRANSITIONS: Final[dict[tuple[SessionState, Trigger], SessionState]] = {
 }
 
 
-class InvalidStateTransition(Exception):
-    """A trigger the current state does not allow, e.g. ``disconnected -> logout_requested``."""
-
-    def __init__(self, state: SessionState, trigger: Trigger) -> None:
-        super().__init__(f"{state.value} -> {trigger.value}")
-        self.state = state
-        self.trigger = trigger
-
-
-class SessionStateMachine:
+class SessionStateMachine(StateMachine[SessionState, Trigger]):
     """Hold a :class:`SessionState` and move it only along :data:`TRANSITIONS`."""
 
-    __slots__ = ("state",)
+    __slots__ = ()
 
     def __init__(self, state: SessionState = SessionState.DISCONNECTED) -> None:
-        self.state = state
-
-    def can(self, trigger: Trigger) -> bool:
-        """Return True when ``trigger`` is allowed in the current state."""
-        return (self.state, trigger) in TRANSITIONS
-
-    def trigger(self, trigger: Trigger) -> SessionState:
-        """Apply ``trigger`` and return the new state.
-
-        Raises:
-            InvalidStateTransition: the current state does not allow ``trigger``.
-        """
-        new_state = TRANSITIONS.get((self.state, trigger))
-        if new_state is None:
-            raise InvalidStateTransition(self.state, trigger)
-        self.state = new_state
-        return new_state
+        super().__init__(TRANSITIONS, state)

@@ -16,7 +16,9 @@ Invariants
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Final, Generic, TypeVar
+from typing import Final
+
+from ordergate.fsm import InvalidStateTransition, StateMachine
 
 __all__ = [
     "CONNECTION_TRANSITIONS",
@@ -90,54 +92,6 @@ CONNECTION_TRANSITIONS: Final[dict[tuple[ConnectionState, ConnectionTrigger], Co
     (_S.ERROR, _T.DISCONNECT): _S.DISCONNECTED,
     (_S.DISCONNECTED, _T.DISCONNECT): _S.DISCONNECTED,
 }
-
-S = TypeVar("S", bound=StrEnum)
-T = TypeVar("T", bound=StrEnum)
-
-
-class InvalidStateTransition(Exception):
-    """A trigger the current state does not allow, e.g. ``DISCONNECTED -> AUTHENTICATED``."""
-
-    def __init__(self, state: StrEnum, trigger: StrEnum) -> None:
-        super().__init__(f"{state.value} -> {trigger.value}")
-        self.state = state
-        self.trigger = trigger
-
-
-class StateMachine(Generic[S, T]):
-    """Hold a state and move it only along ``table``.
-
-    Parameters
-    ----------
-    table
-        Every allowed ``(state, trigger) -> new state`` edge.
-    state
-        The initial state.
-    """
-
-    __slots__ = ("state", "table")
-
-    def __init__(self, table: dict[tuple[S, T], S], state: S) -> None:
-        self.table = table
-        self.state = state
-
-    def can(self, trigger: T) -> bool:
-        """Return True when ``trigger`` is allowed in the current state."""
-        return (self.state, trigger) in self.table
-
-    def trigger(self, trigger: T) -> S:
-        """Apply ``trigger`` and return the new state.
-
-        Raises
-        ------
-        InvalidStateTransition
-            The current state does not allow ``trigger``.
-        """
-        new_state = self.table.get((self.state, trigger))
-        if new_state is None:
-            raise InvalidStateTransition(self.state, trigger)
-        self.state = new_state
-        return new_state
 
 
 def connection_machine(
