@@ -17,6 +17,11 @@ from ordergate.api import create_app
 from ordergate.config import Settings
 from ordergate.eventstore import open_recorder
 from ordergate.fix.cli import add_fix_commands
+from ordergate.gateway.brokers_file import (
+    BrokerCredentialMissing,
+    BrokersFileError,
+    check_credentials,
+)
 from ordergate.platform import Platform
 
 __all__ = ["main"]
@@ -41,6 +46,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         settings.host = args.host
     if getattr(args, "port", None) is not None:
         settings.port = args.port
+    if getattr(args, "brokers", None) is not None:
+        settings.brokers_file = Path(args.brokers)
     if getattr(args, "latency_ms", None) is not None:
         settings.sim_latency_ns = int(args.latency_ms * 1_000_000)
     return settings
@@ -56,7 +63,15 @@ def _wipe(settings: Settings) -> None:
 
 
 async def _serve(settings: Settings, *, banner: bool, script: bool) -> int:
-    platform = Platform(settings)
+    try:
+        platform = Platform(settings)
+        if platform.configured_brokers:
+            # Said here in one line, rather than in a traceback of the server's startup.
+            async with platform.credential_store:
+                await check_credentials(platform.configured_brokers, platform.vault)
+    except (BrokersFileError, BrokerCredentialMissing) as e:
+        print(f"ordergate: brokers file: {e}", file=sys.stderr)
+        return 2
     app = create_app(platform)
     config = uvicorn.Config(
         app, host=settings.host, port=settings.port, log_level="warning", access_log=False
@@ -87,6 +102,11 @@ def _banner(url: str, settings: Settings, platform: Platform) -> str:
         venues += (
             f"\n        FIXSIM (simulated exchange over a real {settings.fix_sim_begin_string}"
             f' session, 127.0.0.1:{platform.fix_exchange.port}; add "venue":"FIXSIM")'
+        )
+    for broker in platform.configured_brokers:
+        venues += (
+            f"\n        {broker.name} ({broker.kind} broker of the brokers file;"
+            f' add "venue":"{broker.name}")'
         )
     return f"""
 ordergate {__version__} is running at {url}  (API docs: {url}/docs)
@@ -141,6 +161,11 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--port", type=int, help="listen port (default 8000)")
         p.add_argument("--latency-ms", type=float, help="simulated venue latency in ms")
         p.add_argument("--fresh", action="store_true", help="delete the event log first")
+        p.add_argument(
+            "--brokers",
+            metavar="FILE",
+            help="TOML file of real brokers to trade at (keys in the vault; examples/brokers.toml)",
+        )
         if name == "demo":
             p.add_argument(
                 "--script",

@@ -15,9 +15,11 @@
 | credential store URL | | ORDERGATE_CREDENTIAL_STORE_URL | sqlite:///<data dir>/credentials.db |
 | Redis for shared rate-limit counters | | ORDERGATE_REDIS_URL | none: counters in process |
 | vault master key | | ORDERGATE_MASTER_KEY or ORDERGATE_MASTER_KEY_FILE | <data dir>/master.key |
+| brokers file (TOML) | --brokers | ORDERGATE_BROKERS_FILE | none: simulators only |
 
 The master key is base64 of 32 random bytes; without one, a key file is made in the data
-directory on first start (readable by its owner only).
+directory on first start (readable by its owner only). The brokers file lists real brokers
+to trade at (see :mod:`ordergate.gateway.brokers_file`; keys stay in the vault).
 """
 
 from __future__ import annotations
@@ -73,6 +75,9 @@ class Settings(msgspec.Struct, kw_only=True):
     )
     credential_store_url: str | None = msgspec.field(
         default_factory=lambda: os.environ.get("ORDERGATE_CREDENTIAL_STORE_URL")
+    )
+    brokers_file: Path | None = msgspec.field(
+        default_factory=lambda: Path(v) if (v := os.environ.get("ORDERGATE_BROKERS_FILE")) else None
     )
 
     def resolved_credential_store_url(self) -> str:

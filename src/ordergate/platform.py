@@ -13,12 +13,17 @@ Every venue reaches the OMS through a :class:`~ordergate.gateway.connections.Man
 simulated Alpaca trading API (venue ``ALPACA``) also runs on loopback, reached through the
 Alpaca adapter over alpaca-py; its keys are kept in the credential vault (user
 ``platform``) and read from there when the venue connects.
+
+Real brokers (ccxt exchanges, Alpaca accounts, FIX counterparties) join from the brokers
+file (``settings.brokers_file``, see :mod:`ordergate.gateway.brokers_file`), built with
+their keys from the vault before the OMS starts, and managed like the simulated ones.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 
 from ordergate.clock import Clock, LiveClock
@@ -28,6 +33,7 @@ from ordergate.eventstore import EventRecorder, open_recorder
 from ordergate.fix.registry import SessionRegistry
 from ordergate.fix.transport import url_stores
 from ordergate.fix.venue import FixVenue, FixVenueConfig
+from ordergate.gateway.brokers_file import BrokerSettings, build_broker, load_brokers
 from ordergate.gateway.checks import CredentialChecks
 from ordergate.gateway.connections import BrokerRegistry, ConnectionSpec, ManagedVenue
 from ordergate.gateway.ratelimit import (
@@ -65,6 +71,7 @@ __all__ = [
     "FIX_EXCHANGE_COMP_ID",
     "FIX_VENUE",
     "PLATFORM_USER",
+    "SIMULATED_VENUES",
     "Platform",
 ]
 
@@ -74,6 +81,8 @@ PLATFORM_USER = "platform"  # the vault user whose credentials the platform's ow
 FIX_VENUE = "FIXSIM"
 FIX_CLIENT_COMP_ID = "OGATE"
 FIX_EXCHANGE_COMP_ID = "FIXSIM"
+#: The simulated venues' names, which brokers of the brokers file may not take.
+SIMULATED_VENUES = frozenset({"SIM", FIX_VENUE, ALPACA_VENUE, BINANCE_VENUE})
 
 
 class Platform:
@@ -86,6 +95,12 @@ class Platform:
 
     def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         self.settings = settings
+        # Real brokers of the brokers file: read first, so a bad file stops before any I/O.
+        self.configured_brokers: tuple[BrokerSettings, ...] = (
+            load_brokers(settings.brokers_file, reserved=SIMULATED_VENUES)
+            if settings.brokers_file is not None
+            else ()
+        )
         self.clock = clock or LiveClock()
         self.store: EventRecorder = open_recorder(settings.resolved_store_url())
         self.instruments = default_instruments()
@@ -148,6 +163,8 @@ class Platform:
                 await self._start_alpaca()
             if self.settings.binance_sim:
                 await self._start_binance()
+            for configured in self.configured_brokers:
+                await self._start_configured(configured)
             await self.oms.start()
             self._marketdata_task = asyncio.create_task(self.marketdata.run(), name="marketdata")
         except BaseException:
@@ -272,6 +289,21 @@ class Platform:
         )
         self._binance_source = source
 
+    async def _start_configured(self, broker: BrokerSettings) -> None:
+        # A broker of the brokers file joins exactly like a simulated one; its keys come
+        # from the vault (a missing credential stops the start, naming the broker).
+        built = await build_broker(
+            broker,
+            self.vault,
+            clock=self.clock,
+            fix_stores=url_stores(self.settings.resolved_fix_store_url()),
+            fix_registry=self.fix,
+            fix_orders=self._open_fix_orders,
+        )
+        self._manage(built.adapter, built.kind, account=built.account)
+        if built.check is not None:
+            self.credential_checks.add(broker.name, built.check)
+
     async def _stop_exchanges(self) -> None:
         await self._stop_fix()
         if self.alpaca_sim is not None:
@@ -313,22 +345,22 @@ class Platform:
             clock=self.clock,
             store_factory=stores,
             registry=self.fix,
-            order_source=self._open_fix_orders,
+            order_source=functools.partial(self._open_fix_orders, FIX_VENUE),
         )
         # The exchange's port is known only now, so the venue joins the OMS before it starts.
         self._manage(self.fix_venue, "fix")
 
-    def _open_fix_orders(self) -> list[VenueOrder]:
+    def _open_fix_orders(self, venue: str) -> list[VenueOrder]:
         orders = []
         for order in self.oms.projections.orders.values():
-            if order.venue != FIX_VENUE or not order.status.is_open:
+            if order.venue != venue or not order.status.is_open:
                 continue
             instrument = self.oms.instruments[order.symbol]
             orders.append(
                 VenueOrder(
                     order_id=order.id,
                     account=order.account,
-                    symbol=instrument.venue_symbol(FIX_VENUE),
+                    symbol=instrument.venue_symbol(venue),
                     side=order.side,
                     order_type=order.order_type,
                     quantity=order.quantity,

@@ -15,7 +15,7 @@ import pytest
 from ordergate.clock import TestClock
 from ordergate.gateway.vault import CredentialVault, Keyring, MasterKey, open_credential_store
 from ordergate.gateway.vault.admin import default_store_url, main
-from ordergate.gateway.vault.keys import KEY_ENV, PREVIOUS_KEYS_ENV
+from ordergate.gateway.vault.keys import KEY_ENV, PREVIOUS_KEYS_ENV, load_keyring
 from tests.gateway.vault.contract import SECRET
 
 
@@ -125,3 +125,50 @@ def test_the_default_store_url_is_in_the_data_dir(tmp_path: Path) -> None:
     assert default_store_url({"ORDERGATE_CREDENTIAL_STORE_URL": "postgresql://x/y"}) == (
         "postgresql://x/y"
     )
+
+
+def store(argv: list[str], environ: dict[str, str], body: str) -> tuple[int, str]:
+    out = io.StringIO()
+    return main(argv, environ, out, io.StringIO(body)), out.getvalue()
+
+
+def test_store_puts_a_credential_in_a_fresh_data_dir_and_replaces_it_later(
+    tmp_path: Path,
+) -> None:
+    environ = {"ORDERGATE_DATA_DIR": str(tmp_path / "data")}
+    body = '{"api_key": "PK1", "api_secret": "s1"}'
+
+    first, said = store(["store", "ALPACA", "--user", "alice"], environ, body)
+    again, _ = store(["store", "ALPACA", "--user", "alice"], environ, body.replace("s1", "s2"))
+
+    assert (first, again) == (0, 0)
+    assert msgspec.json.decode(said)["broker"] == "ALPACA"
+    assert "s1" not in said
+    assert (tmp_path / "data" / "master.key").exists()  # the key file the server will read
+
+    async def read() -> str:
+        url = default_store_url(environ)
+        keyring = load_keyring({}, tmp_path / "data" / "master.key")
+        async with open_credential_store(url) as credentials:
+            vault = CredentialVault(credentials, keyring, TestClock())
+            return (await vault.use("alice", "ALPACA")).api_secret
+
+    assert asyncio.run(read()) == "s2"
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["not json", '{"api_key": "PK1"}', '{"api_key": "PK1", "api_secret": "s", "x": 1}', "[]"],
+    ids=["malformed", "missing-secret", "unknown-field", "wrong-type"],
+)
+def test_store_refuses_a_bad_credential_and_writes_nothing(
+    tmp_path: Path, body: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    environ = {"ORDERGATE_DATA_DIR": str(tmp_path / "data")}
+
+    status, said = store(["store", "ALPACA", "--user", "alice"], environ, body)
+
+    assert status == 2
+    assert said == ""
+    assert capsys.readouterr().err.startswith("error:")
+    assert not (tmp_path / "data" / "credentials.db").exists()
