@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import FrameType
 
 import structlog
 import uvicorn
@@ -25,6 +26,8 @@ from ordergate.gateway.brokers_file import (
 from ordergate.platform import Platform
 
 __all__ = ["main"]
+
+_GRACEFUL_SHUTDOWN_S = 3
 
 
 def _configure_logging(level: str) -> None:
@@ -74,9 +77,16 @@ async def _serve(settings: Settings, *, banner: bool, script: bool) -> int:
         return 2
     app = create_app(platform)
     config = uvicorn.Config(
-        app, host=settings.host, port=settings.port, log_level="warning", access_log=False
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        access_log=False,
+        # Feed streams (SSE, WebSocket) never end by themselves: on Ctrl+C, give requests in
+        # flight this long, then close what is still open so the platform can stop.
+        timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN_S,
     )
-    server = uvicorn.Server(config)
+    server = _Server(config, on_exit=platform.oms.hub.close)
     serving = asyncio.create_task(server.serve())
     while not server.started:
         if serving.done():
@@ -96,12 +106,40 @@ async def _serve(settings: Settings, *, banner: bool, script: bool) -> int:
     return 0
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, ending the live streams when it is asked to exit.
+
+    uvicorn waits for open connections before the app shuts down; the feed streams (SSE,
+    WebSocket) never end by themselves, so on Ctrl+C they are ended (each after what it had
+    queued) by ``on_exit``, run on the event loop.
+    """
+
+    def __init__(self, config: uvicorn.Config, *, on_exit: Callable[[], None]) -> None:
+        super().__init__(config)
+        self._on_exit = on_exit
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        super().handle_exit(sig, frame)
+        # A signal handler interrupts the loop anywhere: hand the work to the loop.
+        asyncio.get_running_loop().call_soon_threadsafe(self._on_exit)
+
+
 def _banner(url: str, settings: Settings, platform: Platform) -> str:
     venues = "SIM (simulated exchange, in process)"
     if platform.fix_exchange is not None:
         venues += (
             f"\n        FIXSIM (simulated exchange over a real {settings.fix_sim_begin_string}"
             f' session, 127.0.0.1:{platform.fix_exchange.port}; add "venue":"FIXSIM")'
+        )
+    if platform.alpaca_sim is not None:
+        venues += (
+            f"\n        ALPACA (simulated Alpaca trading API, {platform.alpaca_sim.url};"
+            ' add "venue":"ALPACA")'
+        )
+    if platform.binance_sim is not None:
+        venues += (
+            f"\n        BINANCE (simulated Binance spot API, through ccxt,"
+            f' {platform.binance_sim.url}; add "venue":"BINANCE")'
         )
     for broker in platform.configured_brokers:
         venues += (
@@ -120,6 +158,8 @@ Place an order:
   curl -s {url}/api/orders
   curl -s {url}/api/positions
   curl -s {url}/api/fix/sessions
+  curl -s {url}/api/brokers
+  curl -s {url}/api/connections
 
 Press Ctrl+C to stop; data stays in {settings.data_dir}/ (start afresh with --fresh).
 """

@@ -208,3 +208,28 @@ async def test_feed_refuses_bad_sizes(oms: OrderManager) -> None:
         await feed.read(FeedFilter(), after=0, limit=0)
     with pytest.raises(ValueError, match="non-negative"):
         feed.subscribe(FeedFilter(), after=-1)
+
+
+async def test_a_subscription_ends_after_its_backlog_when_the_hub_closes(
+    oms: OrderManager, venue: ScriptedVenue
+) -> None:
+    for n in range(2):
+        await oms.submit(order(f"e{n}"))
+    feed = Feed(oms.store, oms.hub)
+
+    async with feed.subscribe(FeedFilter(), after=0) as subscription:
+        first = await take(subscription, 2)
+        rest = asyncio.ensure_future(take_all(subscription))
+        await wait_on_hub(oms)
+        placed = await oms.submit(order("e9"))  # 3, live
+        await oms.handle_report(venue.ack(placed.order.id))  # 4, live
+        oms.hub.close()  # the process is stopping
+        after_close = await rest
+
+    assert positions(first) == [1, 2]
+    assert positions(after_close) == [3, 4]
+
+
+async def take_all(subscription: FeedSubscription) -> list[Item]:
+    async with asyncio.timeout(5):
+        return [item async for item in subscription]

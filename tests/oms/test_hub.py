@@ -55,3 +55,36 @@ async def test_a_subscriber_that_falls_behind_is_told_and_dropped() -> None:
         if position == 6:
             break
     assert got == [1, 2, 3, 4, 5, 6]
+
+
+async def test_closing_the_hub_ends_each_subscription_after_what_it_had_queued() -> None:
+    hub = EventHub()
+    first, second = hub.subscribe(), hub.subscribe()
+    hub.publish(1, event(1))
+
+    hub.close()
+    hub.publish(2, event(2))  # after the close: nobody gets it
+    late = hub.subscribe()
+
+    assert [p for p, _ in [item async for item in first]] == [1]
+    assert [p for p, _ in [item async for item in second]] == [1]
+    assert [item async for item in late] == []
+
+
+async def test_an_overflow_still_comes_before_the_end_of_a_closed_hub() -> None:
+    hub = EventHub()
+    slow = hub.subscribe(maxsize=1)
+    for n in range(1, 4):
+        hub.publish(n, event(n))
+
+    hub.close()
+
+    seen: list[int] = []
+
+    async def drain() -> None:
+        async for position, _ in slow:
+            seen.append(position)
+
+    with pytest.raises(SubscriberOverflow):
+        await drain()
+    assert seen == [1]

@@ -27,6 +27,8 @@ Invariants
   and, once caught up, yields ``Control("live", cursor)``. It is never silently dropped.
 - Filters only decide what is yielded; every position moves the cursor, so resuming from a
   delivered event's position (or a control message's) is exact for any filter.
+- When the hub closes (the process is stopping), the subscription ends after delivering
+  what was queued; the subscriber resumes from its last position elsewhere or later.
 """
 
 from __future__ import annotations
@@ -111,6 +113,7 @@ class FeedSubscription:
                         async with aclosing(self._take_live(position, event)) as taken:
                             async for item in taken:
                                 yield item
+                return  # the live stream ended without an overflow: the hub closed
             except SubscriberOverflow:
                 behind = True
                 self.catch_ups += 1

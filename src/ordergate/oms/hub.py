@@ -2,7 +2,8 @@
 
 Each subscriber has a bounded queue. A subscriber that falls behind by more than its queue
 is cut off with an explicit overflow marker rather than slowing the OMS down or silently
-losing events; it can resume from the event log by position.
+losing events; it can resume from the event log by position. Closing the hub (the process
+is shutting down) ends every subscription's iteration normally, after what it had queued.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ class SubscriberOverflow(Exception):
 
 
 _OVERFLOW = object()
+_ENDED = object()
 
 
 class Subscription:
@@ -41,9 +43,18 @@ class Subscription:
             return
         self._queue.put_nowait(item)
 
+    def _end(self) -> None:
+        # The hub closed: the iteration ends after what is queued (an overflow marker, if
+        # one is there, still comes first: the events it stands for were not delivered).
+        if not self.closed:
+            self.closed = True
+            self._queue.put_nowait(_ENDED)  # the queue keeps one slot beyond maxsize free
+
     async def __aiter__(self) -> AsyncIterator[tuple[int, OrderEvent]]:
         while True:
             item = await self._queue.get()
+            if item is _ENDED:
+                return
             if item is _OVERFLOW:
                 raise SubscriberOverflow("subscriber fell behind; resume from the log")
             assert isinstance(item, tuple)
@@ -60,12 +71,24 @@ class EventHub:
 
     def __init__(self) -> None:
         self._subscribers: set[Subscription] = set()
+        self.closed = False
 
     def subscribe(self, maxsize: int = 10_000) -> Subscription:
-        """Return a new subscription to events appended from now on."""
+        """Return a new subscription to events appended from now on (an ended one once the
+        hub is closed)."""
         subscription = Subscription(self, maxsize)
-        self._subscribers.add(subscription)
+        if self.closed:
+            subscription._end()
+        else:
+            self._subscribers.add(subscription)
         return subscription
+
+    def close(self) -> None:
+        """End every subscription (after what each has queued) and every later one."""
+        self.closed = True
+        for subscription in tuple(self._subscribers):
+            subscription._end()
+        self._subscribers.clear()
 
     def unsubscribe(self, subscription: Subscription) -> None:
         """Remove a subscription (idempotent)."""
