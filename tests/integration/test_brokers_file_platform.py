@@ -10,7 +10,6 @@ import asyncio
 import io
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -32,6 +31,7 @@ from ordergate.sim.binance import (
 )
 from ordergate.sim.fix import SimFixExchange, acceptor_session
 from ordergate.sim.instruments import default_instruments, default_start_prices
+from tests.integration.helpers import until_status
 
 USER = {"X-Ordergate-User": PLATFORM_USER}
 
@@ -128,22 +128,6 @@ async def platform(
         yield platform
     finally:
         await platform.stop()
-
-
-@pytest.fixture
-async def client(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(platform))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        yield client
-
-
-async def until_status(client: httpx.AsyncClient, order_id: str, status: str) -> dict[str, Any]:
-    async with asyncio.timeout(10):
-        while True:
-            order: dict[str, Any] = (await client.get(f"/api/orders/{order_id}")).json()
-            if order["status"] == status:
-                return order
-            await asyncio.sleep(0.02)
 
 
 async def test_the_configured_brokers_are_managed_and_connected(

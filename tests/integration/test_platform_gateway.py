@@ -10,7 +10,6 @@ import asyncio
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -20,6 +19,7 @@ from ordergate.api import create_app
 from ordergate.config import Settings
 from ordergate.gateway.connections import ManagedVenue
 from ordergate.platform import ALPACA_VENUE, BINANCE_VENUE, PLATFORM_USER, Platform
+from tests.integration.helpers import until_status
 
 USER = {"X-Ordergate-User": PLATFORM_USER}
 
@@ -36,22 +36,6 @@ async def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIter
     await platform.start()
     yield platform
     await platform.stop()
-
-
-@pytest.fixture
-async def client(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(platform))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        yield client
-
-
-async def until_status(client: httpx.AsyncClient, order_id: str, status: str) -> dict[str, Any]:
-    async with asyncio.timeout(10):
-        while True:
-            order: dict[str, Any] = (await client.get(f"/api/orders/{order_id}")).json()
-            if order["status"] == status:
-                return order
-            await asyncio.sleep(0.02)
 
 
 async def test_every_venue_is_a_managed_broker_and_connected(

@@ -77,7 +77,8 @@ def check_quote(bid: Decimal, bid_size: Decimal, ask: Decimal, ask_size: Decimal
         ):
             return
     except InvalidOperation:
-        pass  # the checks below say which one is NaN
+        # A NaN compares as an error: the checks below say which value it is.
+        pass
     check_price(bid, "bid")
     check_price(ask, "ask")
     check_size(bid_size, "bid size")
