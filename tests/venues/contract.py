@@ -12,7 +12,8 @@ adapter's public interface only, what the OMS relies on:
   CANCELED on request; a marketable order TRADEs to its full quantity with exact decimal
   prices and unique execution ids, and the same fills come back from ``fills_since``;
 - refusals (an unknown symbol, cancelling an unknown order) are reports, never exceptions;
-- a replace, where supported, comes back as REPLACED with the new terms;
+- a replace comes back as REPLACED with the new terms, or, where the venue declares no
+  modify support, as REPLACE_REJECTED with the order unchanged;
 - ``disconnect`` ends the report stream.
 """
 
@@ -199,9 +200,9 @@ class VenueAdapterContract:
 
         assert rejected.reason
 
-    async def test_replace_comes_back_with_the_new_terms(self, harness: Harness) -> None:
-        if not harness.adapter.capabilities.supports_replace:
-            return  # the venue declares no modify support: the OMS never asks it to
+    async def test_replace_comes_back_with_the_new_terms_or_is_refused(
+        self, harness: Harness
+    ) -> None:
         order = harness.order(harness.resting_buy_price)
         await harness.adapter.submit(order)
         accepted = await harness.reports.wait_kind(order.order_id, ExecKind.ACCEPTED)
@@ -217,6 +218,15 @@ class VenueAdapterContract:
                 price=new_price,
             )
         )
+        if not harness.adapter.capabilities.supports_replace:
+            # A venue without modify support refuses it as a report; the order stands as it was.
+            refused = await harness.reports.wait_kind(order.order_id, ExecKind.REPLACE_REJECTED)
+            assert refused.reason
+            listed = {o.order_id: o for o in await harness.adapter.open_orders()}
+            assert listed[order.order_id].quantity == order.quantity
+            await harness.adapter.cancel(order.order_id, accepted.venue_order_id, order.symbol)
+            await harness.reports.wait_kind(order.order_id, ExecKind.CANCELED)
+            return
         replaced = await harness.reports.wait_kind(order.order_id, ExecKind.REPLACED)
 
         assert (replaced.quantity, replaced.price) == (new_quantity, new_price)
