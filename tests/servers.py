@@ -5,6 +5,9 @@ port bound to 127.0.0.1 with trust authentication, and removes everything on exi
 (``pg_ctl stop -m immediate``: nothing in it is worth a clean shutdown). PostgreSQL refuses
 to run as root, so when the effective uid is 0 the server runs as the ``postgres`` system
 user (or ``nobody``) and the directory is handed over to that user.
+
+``start_redis()`` and ``start_nats()`` (``nats-server -js``, its store in a temporary
+directory) run their server on a free port bound to 127.0.0.1 and wait until it answers.
 """
 
 from __future__ import annotations
@@ -22,7 +25,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["PostgresServer", "PostgresUnavailableError", "find_postgres_bin", "start_postgres"]
+__all__ = [
+    "NatsServer",
+    "NatsUnavailableError",
+    "PostgresServer",
+    "PostgresUnavailableError",
+    "find_nats_server",
+    "find_postgres_bin",
+    "start_nats",
+    "start_postgres",
+]
 
 
 class PostgresUnavailableError(RuntimeError):
@@ -258,5 +270,95 @@ def _redis_answers(port: int) -> bool:
         with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
             s.sendall(b"PING\r\n")
             return s.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+class NatsUnavailableError(RuntimeError):
+    """The ``nats-server`` binary is not installed."""
+
+
+@dataclass(frozen=True)
+class NatsServer:
+    """A running throwaway nats-server with JetStream."""
+
+    host: str
+    port: int
+    storedir: Path
+
+    def url(self) -> str:
+        """Return the server's URL."""
+        return f"nats://{self.host}:{self.port}"
+
+
+def find_nats_server() -> Path | None:
+    """Return the ``nats-server`` binary (on PATH, else ``/usr/sbin``), or None."""
+    found = shutil.which("nats-server")
+    if found:
+        return Path(found)
+    fallback = Path("/usr/sbin/nats-server")
+    return fallback if fallback.exists() else None
+
+
+@contextmanager
+def start_nats() -> Iterator[NatsServer]:
+    """Run a throwaway nats-server with JetStream for the duration of the block.
+
+    ``nats-server -js -sd <tmpdir> -p N -a 127.0.0.1`` on a free port, with its store in a
+    fresh temporary directory that is removed afterwards.
+
+    Raises
+    ------
+    NatsUnavailableError
+        If the ``nats-server`` binary cannot be found.
+    """
+    binary = find_nats_server()
+    if binary is None:
+        raise NatsUnavailableError("nats-server not found on PATH or in /usr/sbin")
+    base = Path(tempfile.mkdtemp(prefix="ordergate-nats-"))
+    try:
+        process, port = _start_nats(binary, base)
+        try:
+            yield NatsServer("127.0.0.1", port, base)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _start_nats(binary: Path, base: Path) -> tuple[subprocess.Popen[bytes], int]:
+    last = "no attempt"
+    log = base / "nats.log"
+    for _ in range(3):  # the free port can be taken between the probe and the start
+        port = _free_port()
+        argv = [
+            str(binary),
+            *("-js", "-sd", str(base / "store"), "-p", str(port), "-a", "127.0.0.1"),
+            *("-l", str(log)),
+        ]
+        process = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and process.poll() is None:
+            if _nats_answers(port):
+                return process, port
+            time.sleep(0.02)
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+        last = log.read_text(errors="replace") if log.exists() else "no log"
+    raise RuntimeError(f"nats-server did not start:\n{last}")
+
+
+def _nats_answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+            return s.recv(4).startswith(b"INFO")
     except OSError:
         return False

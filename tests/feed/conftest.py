@@ -1,10 +1,17 @@
 from __future__ import annotations
 
+import os
+from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
+
+import nats
+import pytest
+from nats.aio.client import Client as NATS
 
 from ordergate.domain.commands import SubmitOrder
 from ordergate.domain.values import OrderType, Side, TimeInForce
 from tests.oms.conftest import AAPL, oms, store, venue  # noqa: F401  (fixtures)
+from tests.servers import NatsServer, NatsUnavailableError, start_nats
 
 __all__ = ["AAPL", "order"]
 
@@ -30,3 +37,27 @@ def order(
         price=Decimal(price),
         time_in_force=TimeInForce.GTC,
     )
+
+
+@pytest.fixture
+def nats_server() -> Iterator[NatsServer]:
+    """Run a throwaway nats-server with JetStream for one test."""
+    try:
+        context = start_nats()
+        server = context.__enter__()
+    except NatsUnavailableError as e:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"nats-server is required in CI: {e}")
+        pytest.skip(str(e))
+    try:
+        yield server
+    finally:
+        context.__exit__(None, None, None)
+
+
+@pytest.fixture
+async def nats_connection(nats_server: NatsServer) -> AsyncIterator[NATS]:
+    """Return a connection to the test's nats-server, drained at the end."""
+    connection = await nats.connect(nats_server.url(), allow_reconnect=False)
+    yield connection
+    await connection.drain()
