@@ -18,8 +18,7 @@ or below the last one taken is never yielded again.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator
-from types import TracebackType
+from collections.abc import AsyncGenerator
 
 import nats.js.errors
 from nats.js import JetStreamContext
@@ -28,6 +27,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from ordergate.feed.cursor import Cursor
 from ordergate.feed.events import FeedEvent
 from ordergate.feed.filters import FeedFilter
+from ordergate.feed.iteration import CursorStream
 from ordergate.feed.stream import POSITION_HEADER, STREAM_NAME, decode_feed_event, filter_subject
 
 __all__ = ["JetStreamFeedReader", "JetStreamSubscription", "StreamTooShortError"]
@@ -130,44 +130,16 @@ class JetStreamFeedReader:
         return JetStreamSubscription(self, filter, Cursor(after))
 
 
-class JetStreamSubscription:
+class JetStreamSubscription(CursorStream[FeedEvent]):
     """An async iterator of :class:`FeedEvent`, from the stream; close it after.
 
     Use it as ``async with reader.subscribe(filter, after) as subscription: async for ...``.
-    It never ends on its own; it stops when closed or when its consumer is cancelled.
+    It never ends on its own; it stops when closed (its consumer is deleted) or cancelled.
     """
 
     def __init__(self, reader: JetStreamFeedReader, filter: FeedFilter, cursor: Cursor) -> None:
         self._reader = reader
-        self.filter = filter
-        self.cursor = cursor
-        self._items: AsyncGenerator[FeedEvent, None] = self._run()
-
-    @property
-    def position(self) -> int:
-        """Return the last position delivered or examined: resume after it."""
-        return self.cursor.position
-
-    def __aiter__(self) -> AsyncIterator[FeedEvent]:
-        return self
-
-    async def __anext__(self) -> FeedEvent:
-        return await anext(self._items)
-
-    async def aclose(self) -> None:
-        """Stop the subscription and delete its consumer."""
-        await self._items.aclose()
-
-    async def __aenter__(self) -> JetStreamSubscription:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
+        super().__init__(filter, cursor)
 
     async def _run(self) -> AsyncGenerator[FeedEvent, None]:
         reader = self._reader

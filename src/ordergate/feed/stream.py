@@ -11,6 +11,7 @@ applies its :class:`~ordergate.feed.filters.FeedFilter` to every event in proces
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import msgspec
@@ -122,11 +123,10 @@ async def ensure_stream(
     try:
         await js.stream_info(name)
     except nats.js.errors.NotFoundError:
-        try:
+        # Another process may create it between the two calls: then it is updated below.
+        with contextlib.suppress(nats.js.errors.BadRequestError):
             await js.add_stream(config)
             return
-        except nats.js.errors.BadRequestError:
-            pass  # another process created it between the two calls: update it instead
     await js.update_stream(config)
 
 

@@ -33,15 +33,15 @@ Invariants
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
-from types import TracebackType
 from typing import TYPE_CHECKING, cast
 
 from ordergate.domain.events import OrderEvent
 from ordergate.feed.cursor import Cursor, LiveVerdict
 from ordergate.feed.events import Control, FeedEvent
 from ordergate.feed.filters import FeedFilter
+from ordergate.feed.iteration import CursorStream
 from ordergate.oms.hub import SubscriberOverflow
 
 if TYPE_CHECKING:
@@ -52,46 +52,19 @@ __all__ = ["FeedSubscription"]
 Item = FeedEvent | Control
 
 
-class FeedSubscription:
+class FeedSubscription(CursorStream[Item]):
     """An async iterator of :class:`FeedEvent` and :class:`Control` messages; close it after.
 
     Use it as ``async with feed.subscribe(filter, after) as subscription: async for ...``.
-    It never ends on its own; it stops when closed or when its consumer is cancelled.
+    It never ends on its own until the hub closes; it stops when closed (it leaves the hub)
+    or when its consumer is cancelled.
     """
 
     def __init__(self, feed: Feed, filter: FeedFilter, cursor: Cursor, buffer: int) -> None:
         self._feed = feed
-        self.filter = filter
-        self.cursor = cursor
         self._buffer = buffer
         self.catch_ups = 0
-        self._items: AsyncGenerator[Item, None] = self._run()
-
-    @property
-    def position(self) -> int:
-        """Return the last position delivered or examined: resume after it."""
-        return self.cursor.position
-
-    def __aiter__(self) -> AsyncIterator[Item]:
-        return self
-
-    async def __anext__(self) -> Item:
-        return await anext(self._items)
-
-    async def aclose(self) -> None:
-        """Stop the subscription and leave the hub."""
-        await self._items.aclose()
-
-    async def __aenter__(self) -> FeedSubscription:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
+        super().__init__(filter, cursor)
 
     async def _run(self) -> AsyncGenerator[Item, None]:
         behind = False
