@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ _ROOT = str(Path(__file__).resolve().parent.parent)
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
+from tests.fixtures import throwaway_server  # noqa: E402
 from tests.servers import PostgresServer, PostgresUnavailableError, start_postgres  # noqa: E402
 
 
@@ -32,17 +32,7 @@ def restore_logging() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     """Run one throwaway PostgreSQL server for the session."""
-    try:
-        context = start_postgres()
-        server = context.__enter__()
-    except PostgresUnavailableError as e:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL is required in CI: {e}")
-        pytest.skip(str(e))
-    try:
-        yield server
-    finally:
-        context.__exit__(None, None, None)
+    yield from throwaway_server(start_postgres, PostgresUnavailableError, "PostgreSQL")
 
 
 @pytest.fixture(scope="session")
@@ -57,17 +47,7 @@ from tests.servers import RedisServer, RedisUnavailableError, start_redis  # noq
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
     """Run one throwaway Redis server for the session."""
-    try:
-        context = start_redis()
-        server = context.__enter__()
-    except RedisUnavailableError as e:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"redis-server is required in CI: {e}")
-        pytest.skip(str(e))
-    try:
-        yield server
-    finally:
-        context.__exit__(None, None, None)
+    yield from throwaway_server(start_redis, RedisUnavailableError, "redis-server")
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -202,11 +202,7 @@ class RedisServer:
 
 def find_redis_server() -> Path | None:
     """Return the ``redis-server`` binary (on PATH, else ``/usr/bin``), or None."""
-    found = shutil.which("redis-server")
-    if found:
-        return Path(found)
-    fallback = Path("/usr/bin/redis-server")
-    return fallback if fallback.exists() else None
+    return _find_binary("redis-server", Path("/usr/bin/redis-server"))
 
 
 @contextmanager
@@ -224,45 +220,16 @@ def start_redis() -> Iterator[RedisServer]:
     binary = find_redis_server()
     if binary is None:
         raise RedisUnavailableError("redis-server not found on PATH or in /usr/bin")
-    base = Path(tempfile.mkdtemp(prefix="ordergate-redis-"))
-    try:
-        process, port = _start_redis(binary, base)
-        try:
-            yield RedisServer("127.0.0.1", port, base)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
-    finally:
-        shutil.rmtree(base, ignore_errors=True)
 
-
-def _start_redis(binary: Path, base: Path) -> tuple[subprocess.Popen[bytes], int]:
-    last = "no attempt"
-    for _ in range(3):  # the free port can be taken between the probe and the start
-        port = _free_port()
-        argv = [
+    def argv(port: int, base: Path) -> list[str]:
+        return [
             str(binary),
             *("--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"),
             *("--dir", str(base), "--logfile", str(base / "redis.log"), "--daemonize", "no"),
         ]
-        process = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and process.poll() is None:
-            if _redis_answers(port):
-                return process, port
-            time.sleep(0.02)
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=10)
-        log = base / "redis.log"
-        last = log.read_text(errors="replace") if log.exists() else "no log"
-    raise RuntimeError(f"redis-server did not start:\n{last}")
+
+    with _throwaway("redis", argv, _redis_answers, "redis.log") as (port, base):
+        yield RedisServer("127.0.0.1", port, base)
 
 
 def _redis_answers(port: int) -> bool:
@@ -293,11 +260,7 @@ class NatsServer:
 
 def find_nats_server() -> Path | None:
     """Return the ``nats-server`` binary (on PATH, else ``/usr/sbin``), or None."""
-    found = shutil.which("nats-server")
-    if found:
-        return Path(found)
-    fallback = Path("/usr/sbin/nats-server")
-    return fallback if fallback.exists() else None
+    return _find_binary("nats-server", Path("/usr/sbin/nats-server"))
 
 
 @contextmanager
@@ -315,11 +278,47 @@ def start_nats() -> Iterator[NatsServer]:
     binary = find_nats_server()
     if binary is None:
         raise NatsUnavailableError("nats-server not found on PATH or in /usr/sbin")
-    base = Path(tempfile.mkdtemp(prefix="ordergate-nats-"))
+
+    def argv(port: int, base: Path) -> list[str]:
+        return [
+            str(binary),
+            *("-js", "-sd", str(base / "store"), "-p", str(port), "-a", "127.0.0.1"),
+            *("-l", str(base / "nats.log")),
+        ]
+
+    with _throwaway("nats", argv, _nats_answers, "nats.log") as (port, base):
+        yield NatsServer("127.0.0.1", port, base)
+
+
+def _nats_answers(port: int) -> bool:
     try:
-        process, port = _start_nats(binary, base)
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+            return s.recv(4).startswith(b"INFO")
+    except OSError:
+        return False
+
+
+def _find_binary(name: str, fallback: Path) -> Path | None:
+    found = shutil.which(name)
+    if found:
+        return Path(found)
+    return fallback if fallback.exists() else None
+
+
+@contextmanager
+def _throwaway(
+    name: str,
+    argv: Callable[[int, Path], list[str]],
+    answers: Callable[[int], bool],
+    log_name: str,
+) -> Iterator[tuple[int, Path]]:
+    # Start the server on a free port in a fresh temporary directory, wait until it answers,
+    # yield (port, directory); stop it and remove the directory afterwards.
+    base = Path(tempfile.mkdtemp(prefix=f"ordergate-{name}-"))
+    try:
+        process, port = _start_answering(name, argv, answers, base, base / log_name)
         try:
-            yield NatsServer("127.0.0.1", port, base)
+            yield port, base
         finally:
             process.terminate()
             try:
@@ -331,34 +330,29 @@ def start_nats() -> Iterator[NatsServer]:
         shutil.rmtree(base, ignore_errors=True)
 
 
-def _start_nats(binary: Path, base: Path) -> tuple[subprocess.Popen[bytes], int]:
+def _start_answering(
+    name: str,
+    argv: Callable[[int, Path], list[str]],
+    answers: Callable[[int], bool],
+    base: Path,
+    log: Path,
+) -> tuple[subprocess.Popen[bytes], int]:
     last = "no attempt"
-    log = base / "nats.log"
     for _ in range(3):  # the free port can be taken between the probe and the start
         port = _free_port()
-        argv = [
-            str(binary),
-            *("-js", "-sd", str(base / "store"), "-p", str(port), "-a", "127.0.0.1"),
-            *("-l", str(log)),
-        ]
         process = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            argv(port, base),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and process.poll() is None:
-            if _nats_answers(port):
+            if answers(port):
                 return process, port
             time.sleep(0.02)
         if process.poll() is None:
             process.kill()
         process.wait(timeout=10)
         last = log.read_text(errors="replace") if log.exists() else "no log"
-    raise RuntimeError(f"nats-server did not start:\n{last}")
-
-
-def _nats_answers(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-            return s.recv(4).startswith(b"INFO")
-    except OSError:
-        return False
+    raise RuntimeError(f"{name} server did not start:\n{last}")

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
 
@@ -10,6 +9,7 @@ from nats.aio.client import Client as NATS
 
 from ordergate.domain.commands import SubmitOrder
 from ordergate.domain.values import OrderType, Side, TimeInForce
+from tests.fixtures import throwaway_server
 from tests.oms.conftest import AAPL, oms, store, venue  # noqa: F401  (fixtures)
 from tests.servers import NatsServer, NatsUnavailableError, start_nats
 
@@ -42,17 +42,7 @@ def order(
 @pytest.fixture
 def nats_server() -> Iterator[NatsServer]:
     """Run a throwaway nats-server with JetStream for one test."""
-    try:
-        context = start_nats()
-        server = context.__enter__()
-    except NatsUnavailableError as e:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"nats-server is required in CI: {e}")
-        pytest.skip(str(e))
-    try:
-        yield server
-    finally:
-        context.__exit__(None, None, None)
+    yield from throwaway_server(start_nats, NatsUnavailableError, "nats-server")
 
 
 @pytest.fixture
