@@ -17,6 +17,7 @@ from ordergate import __version__
 from ordergate.api import create_app
 from ordergate.config import Settings
 from ordergate.eventstore import open_recorder
+from ordergate.feed.gateway_cli import add_feed_gateway_command
 from ordergate.fix.cli import add_fix_commands
 from ordergate.gateway.brokers_file import (
     BrokerCredentialMissing,
@@ -217,6 +218,7 @@ def _parser() -> argparse.ArgumentParser:
     verify = event_commands.add_parser("verify", help="walk the hash chain; report tampering")
     common(verify)
     add_fix_commands(commands)
+    add_feed_gateway_command(commands)
     return parser
 
 
@@ -224,7 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``ordergate`` command line."""
     args = _parser().parse_args(argv)
     _configure_logging(args.log_level)
-    if args.command == "fix":
+    if args.command in ("fix", "feed-gateway"):
         run: Callable[[argparse.Namespace], int] = args.run
         return run(args)
     settings = _settings(args)

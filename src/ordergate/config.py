@@ -16,6 +16,10 @@
 | Redis for shared rate-limit counters | | ORDERGATE_REDIS_URL | none: counters in process |
 | vault master key | | ORDERGATE_MASTER_KEY or ORDERGATE_MASTER_KEY_FILE | <data dir>/master.key |
 | brokers file (TOML) | --brokers | ORDERGATE_BROKERS_FILE | none: simulators only |
+| feed store (tokens, subscriptions) | | ORDERGATE_FEED_STORE_URL | sqlite:///<data dir>/feed.db |
+| feed access (open / token) | | ORDERGATE_FEED_AUTH | open |
+| NATS server for the JetStream feed | | ORDERGATE_NATS_URL | none: feed in process only |
+| gRPC feed port (0: a free one, -1: off) | | ORDERGATE_GRPC_PORT | -1 |
 
 The master key is base64 of 32 random bytes; without one, a key file is made in the data
 directory on first start (readable by its owner only). The brokers file lists real brokers
@@ -79,6 +83,25 @@ class Settings(msgspec.Struct, kw_only=True):
     brokers_file: Path | None = msgspec.field(
         default_factory=lambda: Path(v) if (v := os.environ.get("ORDERGATE_BROKERS_FILE")) else None
     )
+
+    feed_store_url: str | None = msgspec.field(
+        default_factory=lambda: os.environ.get("ORDERGATE_FEED_STORE_URL")
+    )
+    feed_auth: str = msgspec.field(
+        default_factory=lambda: os.environ.get("ORDERGATE_FEED_AUTH", "open")
+    )
+    nats_url: str | None = msgspec.field(
+        default_factory=lambda: os.environ.get("ORDERGATE_NATS_URL")
+    )
+    grpc_port: int = msgspec.field(
+        default_factory=lambda: int(os.environ.get("ORDERGATE_GRPC_PORT", "-1"))
+    )
+
+    def resolved_feed_store_url(self) -> str:
+        """Return the feed store URL (``feed.db`` in the data directory by default)."""
+        if self.feed_store_url:
+            return self.feed_store_url
+        return f"sqlite:///{(self.data_dir / 'feed.db').resolve()}"
 
     def resolved_credential_store_url(self) -> str:
         """Return the credential store URL (``credentials.db`` in the data directory by default)."""

@@ -30,6 +30,7 @@ from ordergate.clock import Clock, LiveClock
 from ordergate.config import Settings
 from ordergate.domain.reports import VenueOrder
 from ordergate.eventstore import EventRecorder, open_recorder
+from ordergate.feed.services import FeedServices
 from ordergate.fix.registry import SessionRegistry
 from ordergate.fix.transport import url_stores
 from ordergate.fix.venue import FixVenue, FixVenueConfig
@@ -124,6 +125,10 @@ class Platform:
             snapshot_every=settings.snapshot_every,
         )
         self.venue.set_resync_handler(self.oms.reconcile)
+        # The execution feed (and its JetStream publisher when NATS is configured).
+        self.feed_services = FeedServices(settings, self.store, self.oms.hub)
+        self.feed = self.feed_services.feed
+        self.feed_metrics = self.feed_services.metrics
         self.credential_store = open_credential_store(settings.resolved_credential_store_url())
         settings.data_dir.mkdir(parents=True, exist_ok=True)  # the key file may be made there
         keyring = load_keyring(os.environ, default_key_file=settings.master_key_file())
@@ -166,8 +171,10 @@ class Platform:
             for configured in self.configured_brokers:
                 await self._start_configured(configured)
             await self.oms.start()
+            await self.feed_services.start()
             self._marketdata_task = asyncio.create_task(self.marketdata.run(), name="marketdata")
         except BaseException:
+            await self.feed_services.stop()
             for broker in self.brokers:
                 await broker.disconnect()  # a failed connect leaves redial tasks otherwise
             await self._stop_exchanges()
@@ -178,6 +185,7 @@ class Platform:
 
     async def stop(self) -> None:
         """Disconnect the venues, stop the exchanges, then flush and close the stores."""
+        await self.feed_services.stop()
         if self._marketdata_task is not None:
             self._marketdata_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

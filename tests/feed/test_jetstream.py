@@ -1,4 +1,4 @@
-"""The NATS JetStream backbone: publisher (the log is the outbox) and gateway readers.
+"""The NATS JetStream backbone: publisher (the log is the outbox) and feed gateways.
 
 Against a real OMS on SQLite and a throwaway nats-server; every wait is bounded.
 """
@@ -16,9 +16,11 @@ from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 from nats.js.api import StorageType
 
-from ordergate.feed import Feed, FeedEvent, FeedFilter, parse_filter
-from ordergate.feed.jetstream import JetStreamFeedReader, JetStreamSubscription, StreamTooShortError
+from ordergate.feed import Control, Feed, FeedEvent, FeedFilter, parse_filter
+from ordergate.feed.gateway import FeedGateway
+from ordergate.feed.jetstream import JetStreamLog, StreamTooShortError
 from ordergate.feed.publisher import JetStreamPublisher
+from ordergate.feed.source import FeedStream
 from ordergate.feed.stream import (
     MISSING_SUBJECT_VALUE,
     POSITION_HEADER,
@@ -108,9 +110,25 @@ async def stream_contents(js: JetStreamContext) -> list[tuple[int, str]]:
     return contents
 
 
-async def take(subscription: JetStreamSubscription, n: int) -> list[FeedEvent]:
+async def take(subscription: FeedStream, n: int) -> list[FeedEvent]:
+    """Return the next ``n`` events (control messages are left out)."""
+    events: list[FeedEvent] = []
     async with asyncio.timeout(10):
-        return [await anext(subscription) for _ in range(n)]
+        while len(events) < n:
+            item = await anext(subscription)
+            if not isinstance(item, Control):
+                events.append(item)
+    return events
+
+
+@contextlib.asynccontextmanager
+async def gateway_on(server: NatsServer, **kwargs):  # type: ignore[no-untyped-def]
+    gateway = FeedGateway(server.url(), **kwargs)
+    await gateway.start()
+    try:
+        yield gateway
+    finally:
+        await gateway.stop()
 
 
 @contextlib.asynccontextmanager
@@ -241,23 +259,19 @@ async def test_two_gateways_with_different_filters_and_resume_points_get_exactly
 ) -> None:
     feed = Feed(oms.store, oms.hub)
     publisher = JetStreamPublisher(feed, nats_connection.jetstream())
-    gateway = await nats.connect(nats_server.url(), allow_reconnect=False)
     for n in range(6):
         await place(oms, venue, 1, account="ACC1" if n % 2 else "ACC.2")
     by_account = parse_filter(accounts="ACC.2")
     accepted = parse_filter(types="OrderAccepted")
-    try:
-        async with running(publisher):
-            await caught_up(publisher)  # the stream exists
-            one = JetStreamFeedReader(nats_connection.jetstream()).subscribe(by_account, 0)
-            two = JetStreamFeedReader(gateway.jetstream()).subscribe(accepted, after=5)
-            async with one, two:
-                backlog_one, backlog_two = await take(one, 6), await take(two, 4)
-                for n in range(4):
-                    await place(oms, venue, 1, account="ACC1" if n % 2 else "ACC.2")
-                live_one, live_two = await take(one, 4), await take(two, 4)
-    finally:
-        await gateway.drain()
+    async with running(publisher), gateway_on(nats_server) as g1, gateway_on(nats_server) as g2:
+        await caught_up(publisher)  # the stream exists
+        one = g1.feed.subscribe(by_account, 0)
+        two = g2.feed.subscribe(accepted, after=5)
+        async with one, two:
+            backlog_one, backlog_two = await take(one, 6), await take(two, 4)
+            for n in range(4):
+                await place(oms, venue, 1, account="ACC1" if n % 2 else "ACC.2")
+            live_one, live_two = await take(one, 4), await take(two, 4)
 
     expected_one = (await feed.read(by_account, 0, 1000)).items
     expected_two = (await feed.read(accepted, 5, 1000)).items
@@ -268,8 +282,12 @@ async def test_two_gateways_with_different_filters_and_resume_points_get_exactly
 
 
 @pytest.mark.parametrize("after", [0, 1, 7, 11, 12])
-async def test_a_reader_resuming_from_a_position_gets_exactly_the_events_after_it(
-    oms: OrderManager, venue: ScriptedVenue, nats_connection: NATS, after: int
+async def test_a_gateway_subscriber_resuming_from_a_position_gets_exactly_the_events_after_it(
+    oms: OrderManager,
+    venue: ScriptedVenue,
+    nats_connection: NATS,
+    nats_server: NatsServer,
+    after: int,
 ) -> None:
     js = nats_connection.jetstream()
     await place(oms, venue, 6)
@@ -277,17 +295,19 @@ async def test_a_reader_resuming_from_a_position_gets_exactly_the_events_after_i
     await publisher.start()
     await publisher.publish_pending()
 
-    async with JetStreamFeedReader(js).subscribe(FeedFilter(), after) as subscription:
-        backlog = await take(subscription, 12 - after)
-        await place(oms, venue, 1)
-        await publisher.publish_pending()
-        live = await take(subscription, 2)
+    async with gateway_on(nats_server, buffer=4) as gateway:
+        subscription = gateway.feed.subscribe(FeedFilter(), after)
+        async with subscription:
+            backlog = await take(subscription, 12 - after)
+            await place(oms, venue, 1)
+            await publisher.publish_pending()
+            live = await take(subscription, 2)
 
     assert [e.position for e in backlog + live] == list(range(after + 1, 15))
     assert subscription.position == 14
 
 
-async def test_a_reader_is_told_when_the_stream_no_longer_holds_what_it_asks_for(
+async def test_a_gateway_is_told_when_the_stream_no_longer_holds_what_it_asks_for(
     oms: OrderManager, venue: ScriptedVenue, nats_connection: NATS
 ) -> None:
     js = nats_connection.jetstream()
@@ -297,14 +317,17 @@ async def test_a_reader_is_told_when_the_stream_no_longer_holds_what_it_asks_for
     await publisher.publish_pending()
     for sequence in (1, 2, 3):  # aged out by the stream's limits
         await js.delete_msg(STREAM_NAME, sequence)
-    reader = JetStreamFeedReader(js)
+    log = JetStreamLog(js)
 
     with pytest.raises(StreamTooShortError) as raised:
-        await reader.start_sequence(1)
+        await log.read(1, 10)
 
     assert (raised.value.after, raised.value.first_position) == (1, 4)
-    assert await reader.start_sequence(3) == 4
-    assert await reader.start_sequence(6) == 7
+    assert await log.start_sequence(3) == (4, 6)
+    assert await log.start_sequence(6) == (7, 6)
+    assert [e.position for e in await log.read(3, 10)] == [4, 5, 6]
+    assert await log.read(6, 10) == []
+    assert await log.head() == 6
 
 
 def test_payload_round_trips_through_json() -> None:
@@ -330,7 +353,6 @@ async def test_publishers_killed_while_orders_arrive_leave_every_event_once_for_
 ) -> None:
     js = nats_connection.jetstream()
     producer = asyncio.ensure_future(place(oms, venue, 40))  # 80 events, appended throughout
-    gateway = await nats.connect(nats_server.url(), allow_reconnect=False)
     try:
         for kill_at in (10, 30, 50):  # kill a publisher, start the next one on the same stream
             publisher = JetStreamPublisher(Feed(oms.store, oms.hub), js, batch=4)
@@ -340,15 +362,17 @@ async def test_publishers_killed_while_orders_arrive_leave_every_event_once_for_
 
             async with running(publisher):
                 await eventually(far_enough, f"a publisher reaches position {kill_at}")
-        reader = JetStreamFeedReader(gateway.jetstream())
-        async with reader.subscribe(FeedFilter(), after=0) as subscription:
+        async with (
+            gateway_on(nats_server) as gateway,
+            gateway.feed.subscribe(FeedFilter(), after=0) as subscription,
+        ):
             last = JetStreamPublisher(Feed(oms.store, oms.hub), js, batch=4)
             async with running(last):
                 await producer
                 got = await take(subscription, 80)
                 await caught_up(last)
     finally:
-        await gateway.drain()
+        producer.cancel()
 
     assert [e.position for e in got] == list(range(1, 81))
     assert [p for p, _ in await stream_contents(js)] == list(range(1, 81))

@@ -15,7 +15,7 @@ from ordergate.api.body import schema_components
 from ordergate.api.brokers import brokers_router
 from ordergate.api.credentials import CredentialRequest, credentials_router
 from ordergate.api.errors import ApiError, handle_api_error, handle_order_error
-from ordergate.api.feed import feed_router
+from ordergate.api.feed import feed_router, open_access
 from ordergate.api.fix import fix_router
 from ordergate.api.marketdata import marketdata_router
 from ordergate.api.orders import json_response, orders_router
@@ -29,6 +29,7 @@ from ordergate.api.schemas import (
 )
 from ordergate.api.ws import stream_executions
 from ordergate.domain.errors import OrderError
+from ordergate.feed import Feed
 from ordergate.oms.service import OrderManager
 
 __all__ = ["Services", "create_app"]
@@ -68,7 +69,14 @@ def create_app(services: Services) -> FastAPI:
     app.add_exception_handler(OrderError, handle_order_error)
     app.include_router(orders_router)
     # The execution feed: the services' own when they keep one, else one over the OMS.
-    app.include_router(feed_router(getattr(services, "feed", None) or services.oms))
+    feed = getattr(services, "feed", None) or Feed(services.oms.store, services.oms.hub)
+    app.include_router(
+        feed_router(
+            feed,
+            authenticate=getattr(services, "feed_authenticate", None) or open_access,
+            metrics=getattr(services, "feed_metrics", None),
+        )
+    )
     # FIX session status and message logs, when the services run FIX sessions (a registry).
     fix_registry = getattr(services, "fix", None)
     if fix_registry is not None:

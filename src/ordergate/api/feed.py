@@ -12,24 +12,36 @@ Every route takes the same query parameters:
 Every event frame carries its ``position``; control frames (``catching_up``, ``live``) carry
 the position the subscriber has reached. Bad parameters get 422 with the API's error body
 (on the WebSocket: that body as a frame, then close code 1008).
+
+Access: every route turns the caller's token (``Authorization: Bearer <token>``, or
+``?token=`` where a browser's ``EventSource`` or WebSocket cannot set headers) into a
+principal and narrows the filter to the accounts it is entitled to: no token or an unknown
+one gets 401, a filter naming an account it may not see 403 (on the WebSocket: close code
+1008 after the error frame).
+
+Idle streams are kept open: SSE sends a comment line every ``heartbeat`` seconds without an
+event (proxies and load balancers close silent connections); the WebSocket server pings.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Mapping
-from typing import Any
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 
 import msgspec
 from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import Response, StreamingResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.datastructures import QueryParams
 
 from ordergate.api.errors import ApiError
 from ordergate.api.orders import json_response
-from ordergate.feed import Control, Feed, FeedEvent, FeedFilter, FilterError, parse_filter
-from ordergate.oms.service import OrderManager
+from ordergate.feed import Control, FeedEvent, FeedFilter, FilterError, parse_filter
+from ordergate.feed.access import ANYONE, AccessDenied, Principal
+from ordergate.feed.metrics import FeedMetrics, SubscriberStats
+from ordergate.feed.source import FeedSource, FeedStream
 
 __all__ = ["feed_router"]
 
@@ -37,6 +49,70 @@ _MAX_LIMIT = 1000
 _DEFAULT_LIMIT = 100
 _POSITION = re.compile(r"[0-9]{1,18}")
 _encoder = msgspec.json.Encoder()
+
+Authenticate = Callable[[str | None], Awaitable[Principal]]
+"""Turns a token (None when the caller gave none) into a principal, or raises AccessDenied."""
+
+
+async def open_access(token: str | None) -> Principal:
+    """Let everyone see every account (the embedded default on a trusted host)."""
+    return ANYONE
+
+
+def bearer_token(headers: Mapping[str, str], params: QueryParams) -> str | None:
+    """Return the caller's token: the ``Authorization: Bearer`` header, else ``?token=``."""
+    header = headers.get("authorization")
+    if header:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise ApiError(401, "UNAUTHENTICATED", "Authorization must be 'Bearer <token>'")
+        return value.strip()
+    return params.get("token") or None
+
+
+async def _principal(
+    authenticate: Authenticate, headers: Mapping[str, str], params: QueryParams
+) -> Principal:
+    try:
+        return await authenticate(bearer_token(headers, params))
+    except AccessDenied as e:
+        code = "UNAUTHENTICATED" if e.status == 401 else "FORBIDDEN"
+        raise ApiError(e.status, code, e.message) from None
+
+
+def _restricted(principal: Principal, filter: FeedFilter) -> FeedFilter:
+    try:
+        return principal.restrict(filter)
+    except AccessDenied as e:
+        raise ApiError(e.status, "FORBIDDEN", e.message, "account") from None
+
+
+class _Frames:
+    """Each event's JSON encoded once per process, however many subscribers it goes to."""
+
+    def __init__(self, size: int = 8192) -> None:
+        self._size = size
+        self._encoded: OrderedDict[int, tuple[bytes, str]] = OrderedDict()
+
+    def _frame(self, item: FeedEvent | Control) -> tuple[bytes, str]:
+        if isinstance(item, Control):
+            data = _encoder.encode(item.to_json())
+            return data, data.decode()
+        frame = self._encoded.get(item.position)
+        if frame is None:
+            data = _encoder.encode(item.to_json())
+            frame = self._encoded[item.position] = (data, data.decode())
+            if len(self._encoded) > self._size:
+                self._encoded.popitem(last=False)
+        return frame
+
+    def encode(self, item: FeedEvent | Control) -> bytes:
+        """Return the item's JSON as bytes (for SSE)."""
+        return self._frame(item)[0]
+
+    def text(self, item: FeedEvent | Control) -> str:
+        """Return the item's JSON as text (for WebSocket text frames)."""
+        return self._frame(item)[1]
 
 
 def _position(raw: str, field: str) -> int:
@@ -76,7 +152,7 @@ def _filter(params: QueryParams) -> FeedFilter:
         raise ApiError(422, code, e.message, e.field) from None
 
 
-async def _stream_start(feed: Feed, params: QueryParams, headers: Mapping[str, str]) -> int:
+async def _stream_start(feed: FeedSource, params: QueryParams, headers: Mapping[str, str]) -> int:
     last_event_id = headers.get("last-event-id")
     if last_event_id:
         return _position(last_event_id, "Last-Event-ID")
@@ -86,27 +162,66 @@ async def _stream_start(feed: Feed, params: QueryParams, headers: Mapping[str, s
     return await feed.head()
 
 
-def _frame(item: FeedEvent | Control) -> dict[str, Any]:
-    return item.to_json()
-
-
-def _sse(item: FeedEvent | Control) -> bytes:
-    data = _encoder.encode(_frame(item))
+def _sse(item: FeedEvent | Control, data: bytes) -> bytes:
     if isinstance(item, Control):
         return b"id: %d\nevent: control\ndata: %s\n\n" % (item.position, data)
     return b"id: %d\ndata: %s\n\n" % (item.position, data)
 
 
-def feed_router(source: Feed | OrderManager) -> APIRouter:
-    """Return the feed routes over ``source`` (a :class:`Feed`, or the OMS to build one of).
+async def _with_heartbeats(
+    stream: FeedStream, interval: float
+) -> AsyncIterator[FeedEvent | Control | None]:
+    """Yield the stream's items, and None after every ``interval`` seconds without one."""
+    pending: asyncio.Future[FeedEvent | Control] | None = None
+    try:
+        while True:
+            if pending is None:
+                pending = asyncio.ensure_future(anext(stream))
+            done, _ = await asyncio.wait({pending}, timeout=interval)
+            if not done:
+                yield None
+                continue
+            try:
+                item = pending.result()
+            except StopAsyncIteration:
+                return
+            pending = None
+            yield item
+    finally:
+        if pending is not None:  # the stream's step must end before the stream is closed
+            pending.cancel()
+            await asyncio.gather(pending, return_exceptions=True)
+
+
+def feed_router(
+    feed: FeedSource,
+    *,
+    authenticate: Authenticate = open_access,
+    metrics: FeedMetrics | None = None,
+    heartbeat: float = 15.0,
+) -> APIRouter:
+    """Return the feed routes over ``feed``.
 
     Parameters
     ----------
-    source
-        The feed to serve; given the OMS, a :class:`Feed` over its store and hub is made.
+    feed
+        The feed to serve: the platform's (log and hub) or a feed gateway's (JetStream).
+    authenticate
+        Turns a caller's token into a principal (default: everyone sees everything).
+    metrics
+        Where subscribers are counted (a new set by default).
+    heartbeat
+        Seconds of silence after which an SSE stream gets a comment line.
     """
-    feed = source if isinstance(source, Feed) else Feed(source.store, source.hub)
+    frames = _Frames()
+    metrics = metrics or FeedMetrics()
     router = APIRouter(tags=["feed"])
+
+    async def caller(
+        headers: Mapping[str, str], params: QueryParams
+    ) -> tuple[Principal, FeedFilter]:
+        principal = await _principal(authenticate, headers, params)
+        return principal, _restricted(principal, _filter(params))
 
     @router.get("/api/feed/events")
     async def events(request: Request) -> Response:
@@ -116,13 +231,32 @@ def feed_router(source: Feed | OrderManager) -> APIRouter:
         filter matched nothing in the part of the log read.
         """
         params = request.query_params
+        _, chosen = await caller(request.headers, params)
         raw = params.get("from")
         after = 0 if raw is None else _position(raw, "from")
         limit = _limit(params.get("limit"))
-        page = await feed.read(_filter(params), after, limit)
+        page = await feed.read(chosen, after, limit)
         return json_response(
-            {"items": [_frame(e) for e in page.items], "next_from": page.next_from}
+            {"items": [e.to_json() for e in page.items], "next_from": page.next_from}
         )
+
+    @router.get("/metrics", tags=["operations"])
+    async def prometheus() -> Response:
+        """Return the feed's metrics in the Prometheus text format."""
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @router.get("/api/feed/subscribers")
+    async def subscribers(request: Request) -> Response:
+        """Return every connected subscriber of this process: position, lag, delivered.
+
+        ``lag_events`` is the feed's newest position minus the subscriber's; ``lag_seconds``
+        the age of the last event it was sent while it is behind (0 when caught up).
+        Only a principal entitled to every account may list them.
+        """
+        principal = await _principal(authenticate, request.headers, request.query_params)
+        if principal.accounts is not None:
+            raise ApiError(403, "FORBIDDEN", f"{principal.name} may not list subscribers")
+        return json_response({"items": metrics.status(await feed.head())})
 
     @router.get("/api/feed/sse")
     async def sse(request: Request) -> Response:
@@ -130,15 +264,23 @@ def feed_router(source: Feed | OrderManager) -> APIRouter:
 
         Control messages are sent as the named event ``control``.
         """
-        chosen = _filter(request.query_params)
+        principal, chosen = await caller(request.headers, request.query_params)
         after = await _stream_start(feed, request.query_params, request.headers)
         subscription = feed.subscribe(chosen, after)
 
         async def body() -> AsyncIterator[bytes]:
-            async with subscription:
-                yield b"retry: 1000\n\n"
-                async for item in subscription:
-                    yield _sse(item)
+            stats = metrics.connect("sse", principal.name, chosen, after)
+            try:
+                async with subscription:
+                    yield b"retry: 1000\n\n"
+                    async for item in _with_heartbeats(subscription, heartbeat):
+                        if item is None:
+                            yield b": keepalive\n\n"
+                            continue
+                        yield _sse(item, frames.encode(item))
+                        stats.sent(item)
+            finally:
+                metrics.disconnect(stats)
 
         return StreamingResponse(
             body(),
@@ -151,24 +293,29 @@ def feed_router(source: Feed | OrderManager) -> APIRouter:
         """Push matching events as JSON frames, then live ones, until the client leaves."""
         await websocket.accept()
         try:
-            chosen = _filter(websocket.query_params)
+            principal, chosen = await caller(websocket.headers, websocket.query_params)
             after = await _stream_start(feed, websocket.query_params, {})
         except ApiError as e:
             await websocket.send_text(_encoder.encode(e.body()).decode())
             await websocket.close(code=1008)
             return
-        await _serve_websocket(websocket, feed, chosen, after)
+        stats = metrics.connect("websocket", principal.name, chosen, after)
+        try:
+            await _serve_websocket(websocket, feed.subscribe(chosen, after), frames, stats)
+        finally:
+            metrics.disconnect(stats)
 
     return router
 
 
 async def _serve_websocket(
-    websocket: WebSocket, feed: Feed, chosen: FeedFilter, after: int
+    websocket: WebSocket, subscription: FeedStream, frames: _Frames, stats: SubscriberStats
 ) -> None:
     async def pump() -> None:
-        async with feed.subscribe(chosen, after) as subscription:
+        async with subscription:
             async for item in subscription:
-                await websocket.send_text(_encoder.encode(_frame(item)).decode())
+                await websocket.send_text(frames.text(item))
+                stats.sent(item)
 
     async def watch() -> None:
         while (await websocket.receive())["type"] != "websocket.disconnect":

@@ -1,43 +1,53 @@
-"""A feed gateway's reader of the JetStream stream: events after a position, then live.
+"""A feed gateway's side of the JetStream stream: reading history and following it live.
 
 The publisher keeps the stream in position order with each position once (see
 :mod:`ordergate.feed.publisher`), so stream sequences increase with positions, though they
 need not equal them (its oldest messages can be removed by limits, or the stream may have
-been recreated and refilled). To resume after position ``P`` the reader binary-searches the
-stream for the first sequence whose ``Og-Position`` header is beyond ``P`` (a few direct
-reads, no map to keep) and starts an ordered consumer there: the server pushes messages in
-sequence order and the client recreates the consumer after the last sequence it received
-if a message goes missing, so what it yields is the stream's order with no gap.
+been recreated and refilled).
 
-The consumer's subject is :func:`~ordergate.feed.stream.filter_subject` of the filter
-(account, symbol and type when one value each: one subject pattern, as nats-server 2.9 allows
-one filter subject per consumer); every event is still checked against the
-whole filter in process, and against a :class:`~ordergate.feed.cursor.Cursor`: a position at
-or below the last one taken is never yielded again.
+- :class:`JetStreamLog` is the gateway's :class:`~ordergate.feed.log.FeedLog`. To read the
+  events after position ``P`` it binary-searches the stream for the first sequence whose
+  ``Og-Position`` header is beyond ``P`` (a few direct reads; the sequence after the last
+  read is remembered, so a subscriber catching up in batches searches once), then takes a
+  batch through a short-lived ordered consumer.
+- :class:`JetStreamFollower` is the gateway's one live consumer: an ordered consumer on
+  every subject, from the stream's end, pushing each event into the gateway's hub. The
+  client library recreates an ordered consumer after the last sequence it received when a
+  message goes missing, so the hub sees the stream's order; a subscriber that still sees a
+  gap (the follower restarted) refills it from the log.
+
+Subscribers never get a consumer of their own on the server: however many there are, the
+gateway holds one live consumer, plus one short-lived one per catch-up batch.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+import asyncio
+import contextlib
 
+import nats.errors
 import nats.js.errors
+import structlog
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
-from ordergate.feed.cursor import Cursor
 from ordergate.feed.events import FeedEvent
-from ordergate.feed.filters import FeedFilter
-from ordergate.feed.iteration import CursorStream
-from ordergate.feed.stream import POSITION_HEADER, STREAM_NAME, decode_feed_event, filter_subject
+from ordergate.feed.stream import POSITION_HEADER, STREAM_NAME, SUBJECT_PREFIX, decode_feed_event
+from ordergate.oms.hub import EventHub
 
-__all__ = ["JetStreamFeedReader", "JetStreamSubscription", "StreamTooShortError"]
+__all__ = ["JetStreamFollower", "JetStreamLog", "StreamTooShortError"]
+
+log = structlog.get_logger(__name__)
+
+_EVERY_SUBJECT = f"{SUBJECT_PREFIX}.>"
 
 
 class StreamTooShortError(LookupError):
     """The stream no longer holds the events right after the resume position.
 
-    Its oldest messages were removed (by limits or by hand); read the events from
-    ``after + 1`` to ``first_position - 1`` from the event log, then resume from the stream.
+    Its oldest messages were removed (by limits or by hand); the events from ``after + 1``
+    to ``first_position - 1`` are only in the event log (the platform's
+    ``/api/feed/events`` serves them).
 
     Attributes
     ----------
@@ -56,8 +66,8 @@ class StreamTooShortError(LookupError):
         self.first_position = first_position
 
 
-class JetStreamFeedReader:
-    """Reads the execution feed from a JetStream stream filled by a publisher.
+class JetStreamLog:
+    """The JetStream stream as a feed log; its live items are feed events already.
 
     Parameters
     ----------
@@ -65,26 +75,35 @@ class JetStreamFeedReader:
         A JetStream context on a connection the caller owns and closes.
     stream
         The stream's name.
-
-    Examples
-    --------
-    In a feed gateway process, per subscriber::
-
-        reader = JetStreamFeedReader(connection.jetstream())
-        async with reader.subscribe(parse_filter(accounts="ACC1"), after=from_) as events:
-            async for event in events:
-                await websocket.send_json(event.to_json())
+    timeout
+        Seconds to wait for a batch's messages before giving up on the read.
     """
 
-    def __init__(self, js: JetStreamContext, *, stream: str = STREAM_NAME) -> None:
+    def __init__(
+        self, js: JetStreamContext, *, stream: str = STREAM_NAME, timeout: float = 5.0
+    ) -> None:
         self.js = js
         self.stream = stream
+        self.timeout = timeout
+        self._after: dict[int, int] = {}  # position -> the sequence after it, recently read
 
-    async def start_sequence(self, after: int) -> int:
-        """Return the first stream sequence holding a position beyond ``after``.
+    async def head(self) -> int:
+        """Return the position of the stream's last message (0 when it holds none)."""
+        try:
+            message = await self.js.get_last_msg(self.stream, _EVERY_SUBJECT)
+        except nats.js.errors.NotFoundError:
+            return 0
+        return int((message.headers or {})[POSITION_HEADER])
 
-        That is one past the stream's last sequence when every stored position is at or
-        below ``after`` (the consumer then waits for new messages).
+    async def live(self, position: int, item: FeedEvent) -> FeedEvent:
+        """Return ``item``: the follower publishes feed events."""
+        return item
+
+    async def start_sequence(self, after: int) -> tuple[int, int]:
+        """Return the first stream sequence holding a position beyond ``after``, and the
+        stream's last sequence.
+
+        The first is one past the last when every stored position is at or below ``after``.
 
         Raises
         ------
@@ -92,9 +111,13 @@ class JetStreamFeedReader:
             If the stream's oldest message is beyond ``after + 1``.
         """
         info = await self.js.stream_info(self.stream)
-        low, high = info.state.first_seq, info.state.last_seq + 1
+        low, last = info.state.first_seq, info.state.last_seq
+        high = last + 1
         if not info.state.messages:
-            return high
+            return high, last
+        remembered = self._after.get(after)
+        if remembered is not None and low <= remembered <= high:
+            return remembered, last
         first = await self._position_at(low)
         if first is not None and first > after + 1:
             raise StreamTooShortError(after, first)
@@ -105,7 +128,7 @@ class JetStreamFeedReader:
                 low = middle + 1
             else:  # beyond ``after``, or deleted: starting early is safe, the cursor skips
                 high = middle
-        return low
+        return low, last
 
     async def _position_at(self, sequence: int) -> int | None:
         try:
@@ -114,52 +137,97 @@ class JetStreamFeedReader:
             return None
         return int((message.headers or {})[POSITION_HEADER])
 
-    def subscribe(self, filter: FeedFilter, after: int) -> JetStreamSubscription:
-        """Return a subscription to the matching events after position ``after``.
-
-        The subscription raises, on its first step, :class:`StreamTooShortError` if the
-        stream no longer holds the events right after ``after``, and
-        ``nats.js.errors.NotFoundError`` if the stream does not exist (no publisher has
-        started yet).
+    async def read(self, after: int, limit: int) -> list[FeedEvent]:
+        """Return up to ``limit`` events after position ``after`` from the stream.
 
         Raises
         ------
-        ValueError
-            If ``after`` is negative.
+        StreamTooShortError
+            If the stream no longer holds the events right after ``after``.
+        TimeoutError
+            If the stream's messages do not arrive within :attr:`timeout`.
         """
-        return JetStreamSubscription(self, filter, Cursor(after))
+        start, last = await self.start_sequence(after)
+        if start > last:
+            return []
+        config = ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=start)
+        subscription = await self.js.subscribe(
+            _EVERY_SUBJECT, stream=self.stream, ordered_consumer=True, config=config
+        )
+        events: list[FeedEvent] = []
+        sequence = start - 1
+        try:
+            async with asyncio.timeout(self.timeout):
+                while len(events) < limit and sequence < last:
+                    message = await subscription.next_msg(timeout=None)
+                    sequence = message.metadata.sequence.stream
+                    position = int((message.headers or {})[POSITION_HEADER])
+                    if position > after and (not events or position > events[-1].position):
+                        events.append(decode_feed_event(message.data))
+                    if message.metadata.num_pending == 0:
+                        break  # the stream's end as of this message
+        finally:
+            await subscription.unsubscribe()
+        if events:
+            if len(self._after) > 4096:
+                self._after.clear()
+            self._after[events[-1].position] = sequence + 1
+        return events
 
 
-class JetStreamSubscription(CursorStream[FeedEvent]):
-    """An async iterator of :class:`FeedEvent`, from the stream; close it after.
+class JetStreamFollower:
+    """Pushes every new message of the stream into a hub, in stream order.
 
-    Use it as ``async with reader.subscribe(filter, after) as subscription: async for ...``.
-    It never ends on its own; it stops when closed (its consumer is deleted) or cancelled.
+    Parameters
+    ----------
+    js
+        A JetStream context on a connection the caller owns and closes.
+    hub
+        The gateway's hub; every subscriber's live events come from it.
+    stream
+        The stream's name.
+    retry_delay
+        Seconds to wait before following again after the consumer failed.
     """
 
-    def __init__(self, reader: JetStreamFeedReader, filter: FeedFilter, cursor: Cursor) -> None:
-        self._reader = reader
-        super().__init__(filter, cursor)
+    def __init__(
+        self,
+        js: JetStreamContext,
+        hub: EventHub[FeedEvent],
+        *,
+        stream: str = STREAM_NAME,
+        retry_delay: float = 0.5,
+    ) -> None:
+        self.js = js
+        self.hub = hub
+        self.stream = stream
+        self.retry_delay = retry_delay
+        self.position = 0
+        self.received = 0
 
-    async def _run(self) -> AsyncGenerator[FeedEvent, None]:
-        reader = self._reader
-        start = await reader.start_sequence(self.cursor.position)
-        config = ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=start)
-        subscription = await reader.js.subscribe(
-            filter_subject(self.filter),
-            stream=reader.stream,
-            ordered_consumer=True,
-            config=config,
+    async def run(self) -> None:
+        """Follow the stream from its end until cancelled (restarting after failures)."""
+        while True:
+            try:
+                await self._follow()
+            except (nats.errors.Error, nats.js.errors.Error) as e:
+                log.warning("feed stream follower failed; following again", error=repr(e))
+                await asyncio.sleep(self.retry_delay)
+
+    async def _follow(self) -> None:
+        config = ConsumerConfig(deliver_policy=DeliverPolicy.NEW)
+        subscription = await self.js.subscribe(
+            _EVERY_SUBJECT, stream=self.stream, ordered_consumer=True, config=config
         )
         try:
             while True:
                 message = await subscription.next_msg(timeout=None)
                 position = int((message.headers or {})[POSITION_HEADER])
-                if position <= self.cursor.position:
-                    continue  # delivered already (a consumer recreated a little early)
-                event = decode_feed_event(message.data)
-                self.cursor.advance(position)
-                if self.filter.matches(event):
-                    yield event
+                if position <= self.position:
+                    continue
+                self.position = position
+                self.received += 1
+                self.hub.publish(position, decode_feed_event(message.data))
         finally:
-            await subscription.unsubscribe()
+            with contextlib.suppress(nats.errors.Error):
+                await subscription.unsubscribe()

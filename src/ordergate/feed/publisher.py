@@ -37,6 +37,7 @@ import structlog
 from nats.js import JetStreamContext
 
 from ordergate.eventstore import StoredEvent
+from ordergate.feed.metrics import FeedMetrics
 from ordergate.feed.service import Feed
 from ordergate.feed.stream import (
     MSG_ID_HEADER,
@@ -74,6 +75,8 @@ class JetStreamPublisher:
         The stream's duplicate window in seconds.
     retry_delay
         Seconds to wait after a failed publish before resynchronising and retrying.
+    metrics
+        Where published events are counted, if anywhere.
 
     Raises
     ------
@@ -102,6 +105,7 @@ class JetStreamPublisher:
         poll_interval: float = 0.5,
         duplicate_window: float = 120.0,
         retry_delay: float = 0.5,
+        metrics: FeedMetrics | None = None,
     ) -> None:
         if batch < 1:
             raise ValueError("batch must be at least 1")
@@ -114,6 +118,7 @@ class JetStreamPublisher:
         self.poll_interval = poll_interval
         self.duplicate_window = duplicate_window
         self.retry_delay = retry_delay
+        self.metrics = metrics
         self.position = 0
         self.published = 0
         self.duplicates = 0
@@ -184,6 +189,8 @@ class JetStreamPublisher:
             self.duplicates += 1
         else:
             self.published += 1
+            if self.metrics is not None:
+                self.metrics.published.inc()
 
     async def _resync(self) -> None:
         # The stream is the authority on what was published (and may have been recreated).

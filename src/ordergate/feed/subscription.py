@@ -35,9 +35,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Generic, TypeVar, cast
 
-from ordergate.domain.events import OrderEvent
 from ordergate.feed.cursor import Cursor, LiveVerdict
 from ordergate.feed.events import Control, FeedEvent
 from ordergate.feed.filters import FeedFilter
@@ -45,14 +44,15 @@ from ordergate.feed.iteration import CursorStream
 from ordergate.oms.hub import SubscriberOverflow
 
 if TYPE_CHECKING:
-    from ordergate.feed.service import Feed
+    from ordergate.feed.service import LogFeed
 
 __all__ = ["FeedSubscription"]
 
 Item = FeedEvent | Control
+LiveT = TypeVar("LiveT")
 
 
-class FeedSubscription(CursorStream[Item]):
+class FeedSubscription(CursorStream[Item], Generic[LiveT]):
     """An async iterator of :class:`FeedEvent` and :class:`Control` messages; close it after.
 
     Use it as ``async with feed.subscribe(filter, after) as subscription: async for ...``.
@@ -60,13 +60,16 @@ class FeedSubscription(CursorStream[Item]):
     or when its consumer is cancelled.
     """
 
-    def __init__(self, feed: Feed, filter: FeedFilter, cursor: Cursor, buffer: int) -> None:
+    def __init__(
+        self, feed: LogFeed[LiveT], filter: FeedFilter, cursor: Cursor, buffer: int
+    ) -> None:
         self._feed = feed
         self._buffer = buffer
         self.catch_ups = 0
         super().__init__(filter, cursor)
 
     async def _run(self) -> AsyncGenerator[Item, None]:
+        log = self._feed.log
         behind = False
         while True:
             async with aclosing(self._read_log()) as backlog:  # 1. catch-up
@@ -80,9 +83,15 @@ class FeedSubscription(CursorStream[Item]):
                 if behind:
                     behind = False
                     yield Control(kind="live", position=self.cursor.position)
-                stream = cast(AsyncGenerator[tuple[int, OrderEvent], None], live.__aiter__())
+                stream = cast(AsyncGenerator[tuple[int, LiveT], None], live.__aiter__())
                 async with aclosing(stream):
                     async for position, event in stream:  # 3. live
+                        if position == self.cursor.position + 1:  # the common case, inline
+                            item = await log.live(position, event)
+                            self.cursor.advance(position)
+                            if self.filter.matches(item):
+                                yield item
+                            continue
                         async with aclosing(self._take_live(position, event)) as taken:
                             async for item in taken:
                                 yield item
@@ -94,7 +103,7 @@ class FeedSubscription(CursorStream[Item]):
             finally:
                 live.close()
 
-    async def _take_live(self, position: int, event: OrderEvent) -> AsyncGenerator[FeedEvent, None]:
+    async def _take_live(self, position: int, event: LiveT) -> AsyncGenerator[FeedEvent, None]:
         verdict = self.cursor.judge(position)
         if verdict is LiveVerdict.DUPLICATE:
             return
@@ -105,22 +114,21 @@ class FeedSubscription(CursorStream[Item]):
             if self.cursor.position >= position:
                 return
             # The log has nothing between the cursor and this position: deliver it as is.
-        item = await self._feed.from_event(position, event)
+        item = await self._feed.log.live(position, event)
         self.cursor.advance(position)
         if self.filter.matches(item):
             yield item
 
     async def _read_log(self, until: int | None = None) -> AsyncGenerator[FeedEvent, None]:
-        store, batch = self._feed.store, self._feed.batch
+        log, batch = self._feed.log, self._feed.batch
         while True:
             limit = batch if until is None else min(batch, until - self.cursor.position)
             if limit <= 0:
                 return
-            records = await store.read_all(self.cursor.position + 1, limit)
-            for record in records:
-                item = await self._feed.from_record(record)
-                self.cursor.advance(record.position)
+            events = await log.read(self.cursor.position, limit)
+            for item in events:
+                self.cursor.advance(item.position)
                 if self.filter.matches(item):
                     yield item
-            if len(records) < limit:
+            if len(events) < limit:
                 return

@@ -1,5 +1,8 @@
 """In-process fan-out of appended events to live subscribers (the /ws/executions socket).
 
+Generic in what it carries with each position: the OMS's hub carries order events, a feed
+gateway's hub the feed events it reads from JetStream.
+
 Each subscriber has a bounded queue. A subscriber that falls behind by more than its queue
 is cut off with an explicit overflow marker rather than slowing the OMS down or silently
 losing events; it can resume from the event log by position. Closing the hub (the process
@@ -10,10 +13,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Generic, TypeVar
 
 from ordergate.domain.events import OrderEvent
 
-__all__ = ["EventHub", "SubscriberOverflow", "Subscription"]
+__all__ = ["EventHub", "OrderEventHub", "SubscriberOverflow", "Subscription"]
 
 
 class SubscriberOverflow(Exception):
@@ -23,17 +27,19 @@ class SubscriberOverflow(Exception):
 _OVERFLOW = object()
 _ENDED = object()
 
+ItemT = TypeVar("ItemT")
 
-class Subscription:
-    """One subscriber's stream of ``(log position, event)`` pairs."""
 
-    def __init__(self, hub: EventHub, maxsize: int) -> None:
+class Subscription(Generic[ItemT]):
+    """One subscriber's stream of ``(log position, item)`` pairs."""
+
+    def __init__(self, hub: EventHub[ItemT], maxsize: int) -> None:
         self._hub = hub
-        self._queue: asyncio.Queue[tuple[int, OrderEvent] | object] = asyncio.Queue(maxsize + 1)
+        self._queue: asyncio.Queue[tuple[int, ItemT] | object] = asyncio.Queue(maxsize + 1)
         self._maxsize = maxsize
         self.closed = False
 
-    def _offer(self, item: tuple[int, OrderEvent]) -> None:
+    def _offer(self, item: tuple[int, ItemT]) -> None:
         if self.closed:
             return
         if self._queue.qsize() >= self._maxsize:
@@ -50,7 +56,7 @@ class Subscription:
             self.closed = True
             self._queue.put_nowait(_ENDED)  # the queue keeps one slot beyond maxsize free
 
-    async def __aiter__(self) -> AsyncIterator[tuple[int, OrderEvent]]:
+    async def __aiter__(self) -> AsyncIterator[tuple[int, ItemT]]:
         while True:
             item = await self._queue.get()
             if item is _ENDED:
@@ -66,17 +72,17 @@ class Subscription:
         self._hub.unsubscribe(self)
 
 
-class EventHub:
+class EventHub(Generic[ItemT]):
     """Publishes each appended event to every live subscriber, in append order."""
 
     def __init__(self) -> None:
-        self._subscribers: set[Subscription] = set()
+        self._subscribers: set[Subscription[ItemT]] = set()
         self.closed = False
 
-    def subscribe(self, maxsize: int = 10_000) -> Subscription:
+    def subscribe(self, maxsize: int = 10_000) -> Subscription[ItemT]:
         """Return a new subscription to events appended from now on (an ended one once the
         hub is closed)."""
-        subscription = Subscription(self, maxsize)
+        subscription: Subscription[ItemT] = Subscription(self, maxsize)
         if self.closed:
             subscription._end()
         else:
@@ -90,11 +96,20 @@ class EventHub:
             subscription._end()
         self._subscribers.clear()
 
-    def unsubscribe(self, subscription: Subscription) -> None:
+    def unsubscribe(self, subscription: Subscription[ItemT]) -> None:
         """Remove a subscription (idempotent)."""
         self._subscribers.discard(subscription)
 
-    def publish(self, position: int, event: OrderEvent) -> None:
+    def publish(self, position: int, item: ItemT) -> None:
         """Offer one event to every subscriber without waiting."""
         for subscription in tuple(self._subscribers):
-            subscription._offer((position, event))
+            subscription._offer((position, item))
+
+    @property
+    def subscribers(self) -> int:
+        """Return how many subscriptions are live."""
+        return len(self._subscribers)
+
+
+OrderEventHub = EventHub[OrderEvent]
+"""The OMS's hub: order events by log position."""

@@ -40,7 +40,7 @@ from ordergate.domain.validation import validate_submit
 from ordergate.domain.values import strip_zeros
 from ordergate.eventstore import EventRecorder, StoredEvent, iter_all
 from ordergate.oms.codec import decode_event, decode_snapshot, encode_event, encode_snapshot
-from ordergate.oms.hub import EventHub
+from ordergate.oms.hub import OrderEventHub
 from ordergate.oms.projections import Projections
 from ordergate.venues.base import ReplaceRequest, VenueAdapter
 
@@ -88,7 +88,7 @@ class OrderManager:
         self.clock = clock
         self.snapshot_every = snapshot_every
         self.projections = Projections()
-        self.hub = EventHub()
+        self.hub = OrderEventHub()
         self.marks: dict[str, Decimal] = {}
         self._locks = [asyncio.Lock() for _ in range(_LOCK_STRIPES)]
         self._in_flight: dict[tuple[str, str], asyncio.Event] = {}
