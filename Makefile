@@ -35,5 +35,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/fix_roundtrip.py
 	$(BIN)/python bench/fix_fuzz.py
 
+.PHONY: proto
+proto: $(STAMP)  ## regenerate the gRPC feed modules from src/ordergate/feed/grpc/feed.proto
+	$(BIN)/python -m ordergate.feed.grpc.generate
+
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .coverage

@@ -36,6 +36,7 @@ from pathlib import Path
 
 import msgspec
 import nats
+import uvloop
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -72,8 +73,7 @@ class _Subscriber(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        self.transport = transport  # type: ignore[assignment]  (uvloop's is not a subclass)
         transport.write(self._request)
 
     def data_received(self, data: bytes) -> None:
@@ -135,7 +135,7 @@ class _Stats:
 
 
 def _client_process(targets: list[tuple[str, int]], pipe: Connection) -> None:
-    asyncio.run(_client_main(targets, pipe))
+    uvloop.run(_client_main(targets, pipe))
 
 
 async def _client_main(targets: list[tuple[str, int]], pipe: Connection) -> None:
@@ -219,6 +219,12 @@ async def _wait_ready(port: int, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("a gateway never became ready")
 
 
+def _cpu_seconds(pid: int) -> float:
+    """Return the user + system CPU time a process has used (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _percentile(values: list[int], q: float) -> float:
     if not values:
         return float("nan")
@@ -232,6 +238,7 @@ async def run(args: argparse.Namespace) -> None:
         js = connection.jetstream()
         await ensure_stream(js)
         ports = [_free_port() for _ in range(args.gateways)]
+        ws_ports = [_free_port() for _ in range(args.gateways)]
         gateways = [
             subprocess.Popen(
                 [
@@ -247,16 +254,18 @@ async def run(args: argparse.Namespace) -> None:
                     str(port),
                     "--buffer",
                     str(args.buffer),
+                    "--ws-port",
+                    str(ws_port),
                 ],
                 stdout=subprocess.DEVNULL,
             )
-            for port in ports
+            for port, ws_port in zip(ports, ws_ports, strict=True)
         ]
         clients: list[tuple[mp.Process, Connection]] = []
         try:
             for port, process in zip(ports, gateways, strict=True):
                 await _wait_ready(port, process)
-            targets = [("127.0.0.1", ports[i % len(ports)]) for i in range(args.subscribers)]
+            targets = [("127.0.0.1", ws_ports[i % len(ws_ports)]) for i in range(args.subscribers)]
             for k in range(args.client_processes):
                 mine, theirs = mp.Pipe()
                 proc = mp.Process(
@@ -270,9 +279,13 @@ async def run(args: argparse.Namespace) -> None:
             for _, pipe in clients:
                 pipe.send("measure")
             began = time.perf_counter()
+            cpu_before = [_cpu_seconds(p.pid) for p in gateways]
+            client_before = [_cpu_seconds(p.pid) for p, _ in clients if p.pid]
             last = await _produce(js, args.rate, args.seconds, warm)
             await asyncio.sleep(args.drain)
             elapsed = time.perf_counter() - began
+            gateway_cpu = sum(_cpu_seconds(p.pid) for p in gateways) - sum(cpu_before)
+            client_cpu = sum(_cpu_seconds(p.pid) for p, _ in clients if p.pid) - sum(client_before)
             for _, pipe in clients:
                 pipe.send("stop")
             events = controls = 0
@@ -299,6 +312,11 @@ async def run(args: argparse.Namespace) -> None:
     print(f"published {published} events; deliveries {events} of {expected} expected")
     print(f"deliveries/s {events / elapsed:,.0f} (window {elapsed:.2f} s incl. drain)")
     print(f"control frames (catching_up/live) {controls}")
+    print(
+        f"gateway CPU {gateway_cpu:.2f} s ({gateway_cpu / elapsed:.0%} of a core), "
+        f"{events / gateway_cpu:,.0f} deliveries per gateway CPU-second; "
+        f"client CPU {client_cpu:.2f} s"
+    )
     print(
         "latency ms p50 {:.2f} p90 {:.2f} p99 {:.2f} max {:.2f} mean {:.2f}".format(
             _percentile(latencies, 0.5),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -54,6 +55,11 @@ def _settings(args: argparse.Namespace) -> Settings:
         settings.brokers_file = Path(args.brokers)
     if getattr(args, "latency_ms", None) is not None:
         settings.sim_latency_ns = int(args.latency_ms * 1_000_000)
+    if args.command == "demo":  # the demo shows every feed front end, on free ports
+        if "ORDERGATE_GRPC_PORT" not in os.environ:
+            settings.grpc_port = 0
+        if "ORDERGATE_DROPCOPY_PORT" not in os.environ:
+            settings.dropcopy_port = 0
     return settings
 
 
@@ -147,10 +153,23 @@ def _banner(url: str, settings: Settings, platform: Platform) -> str:
             f"\n        {broker.name} ({broker.kind} broker of the brokers file;"
             f' add "venue":"{broker.name}")'
         )
+    feeds = f"{url}/api/feed/events, {url}/api/feed/sse, ws://{url.removeprefix('http://')}/ws/feed"
+    services = platform.feed_services
+    if services.grpc is not None:
+        feeds += f"\n        gRPC ordergate.feed.v1.Feed at {services.grpc.target}"
+    if services.dropcopy is not None:
+        parties = ", ".join(c.comp_id for c in services.dropcopy.config.counterparties)
+        feeds += (
+            f"\n        FIX drop copy at 127.0.0.1:{services.dropcopy.port}"
+            f" (SenderCompID {services.dropcopy.config.comp_id}; counterparties {parties})"
+        )
+    if services.publisher is not None:
+        feeds += f"\n        published to JetStream ({settings.nats_url})"
     return f"""
 ordergate {__version__} is running at {url}  (API docs: {url}/docs)
 event store: {settings.resolved_store_url()}
 venues: {venues}
+execution feed: {feeds}
 
 Place an order:
   curl -s -X POST {url}/api/orders -H 'content-type: application/json' \\

@@ -19,7 +19,13 @@
 | feed store (tokens, subscriptions) | | ORDERGATE_FEED_STORE_URL | sqlite:///<data dir>/feed.db |
 | feed access (open / token) | | ORDERGATE_FEED_AUTH | open |
 | NATS server for the JetStream feed | | ORDERGATE_NATS_URL | none: feed in process only |
-| gRPC feed port (0: a free one, -1: off) | | ORDERGATE_GRPC_PORT | -1 |
+| gRPC feed port (0: a free one, -1: off) | | ORDERGATE_GRPC_PORT | -1 (demo: 0) |
+| FIX drop copy port (0: a free one, -1: off) | | ORDERGATE_DROPCOPY_PORT | -1 (demo: 0) |
+| its SenderCompID | | ORDERGATE_DROPCOPY_COMP_ID | ORDERGATE |
+| its counterparties | | ORDERGATE_DROPCOPY_COUNTERPARTIES | DESK=* |
+
+Drop copy counterparties are ``COMPID=ACCOUNT+ACCOUNT`` or ``COMPID=*`` (every account),
+comma-separated, e.g. ``RISK=ACC1+ACC2,OPS=*``.
 
 The master key is base64 of 32 random bytes; without one, a key file is made in the data
 directory on first start (readable by its owner only). The brokers file lists real brokers
@@ -95,6 +101,16 @@ class Settings(msgspec.Struct, kw_only=True):
     )
     grpc_port: int = msgspec.field(
         default_factory=lambda: int(os.environ.get("ORDERGATE_GRPC_PORT", "-1"))
+    )
+
+    dropcopy_port: int = msgspec.field(
+        default_factory=lambda: int(os.environ.get("ORDERGATE_DROPCOPY_PORT", "-1"))
+    )
+    dropcopy_comp_id: str = msgspec.field(
+        default_factory=lambda: os.environ.get("ORDERGATE_DROPCOPY_COMP_ID", "ORDERGATE")
+    )
+    dropcopy_counterparties: str = msgspec.field(
+        default_factory=lambda: os.environ.get("ORDERGATE_DROPCOPY_COUNTERPARTIES", "DESK=*")
     )
 
     def resolved_feed_store_url(self) -> str:

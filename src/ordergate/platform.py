@@ -125,10 +125,6 @@ class Platform:
             snapshot_every=settings.snapshot_every,
         )
         self.venue.set_resync_handler(self.oms.reconcile)
-        # The execution feed (and its JetStream publisher when NATS is configured).
-        self.feed_services = FeedServices(settings, self.store, self.oms.hub)
-        self.feed = self.feed_services.feed
-        self.feed_metrics = self.feed_services.metrics
         self.credential_store = open_credential_store(settings.resolved_credential_store_url())
         settings.data_dir.mkdir(parents=True, exist_ok=True)  # the key file may be made there
         keyring = load_keyring(os.environ, default_key_file=settings.master_key_file())
@@ -142,6 +138,12 @@ class Platform:
         )
         self.limiters: list[VenueRateLimiter] = []
         self.fix = SessionRegistry()
+        # The execution feed: tokens, durable subscriptions, JetStream, gRPC, drop copy.
+        self.feed_services = FeedServices(settings, self.store, self.oms.hub, self.fix)
+        self.feed = self.feed_services.feed
+        self.feed_metrics = self.feed_services.metrics
+        self.feed_store = self.feed_services.store
+        self.feed_authenticate = self.feed_services.authenticate
         self.fix_exchange: SimFixExchange | None = None
         self.fix_venue: FixVenue | None = None
         self.alpaca_sim: AlpacaSimServer | None = None

@@ -58,7 +58,7 @@ def processes(tmp_path: Path, nats_server: NatsServer) -> Iterator[dict[str, str
         "ORDERGATE_ALPACA_SIM": "0",
         "ORDERGATE_BINANCE_SIM": "0",
     }
-    ports = {name: free_port() for name in ("platform", "gw1", "gw2")}
+    ports = {name: free_port() for name in ("platform", "gw1", "gw2", "gw1-ws", "gw2-ws")}
     started = [
         _spawn(
             ["serve", "--data-dir", str(tmp_path), "--port", str(ports["platform"])],
@@ -69,7 +69,10 @@ def processes(tmp_path: Path, nats_server: NatsServer) -> Iterator[dict[str, str
     for name in ("gw1", "gw2"):
         started.append(
             _spawn(
-                ["feed-gateway", "--port", str(ports[name]), "--buffer", "64"],
+                [
+                    *("feed-gateway", "--port", str(ports[name])),
+                    *("--ws-port", str(ports[f"{name}-ws"]), "--buffer", "64"),
+                ],
                 tmp_path / f"{name}.log",
                 env,
             )
@@ -135,15 +138,15 @@ async def test_two_gateways_serve_exactly_the_platforms_feed_and_a_subscriber_mo
     processes: dict[str, str], tmp_path: Path
 ) -> None:
     platform = processes["platform"]
-    for name, base in processes.items():
-        await _ready(base, tmp_path, name)
+    for name in ("platform", "gw1", "gw2"):
+        await _ready(processes[name], tmp_path, name)
     async with httpx.AsyncClient(base_url=f"http://{platform}", timeout=30) as client:
         await _place(client, 0, 5, "ACC-A")
         await _place(client, 5, 5, "ACC-B")
         async with (
-            _ws(processes["gw1"], "from=0") as everything,
-            _ws(processes["gw2"], "from=0&account=ACC-B") as only_b,
-            _ws(processes["gw1"], "from=0&account=ACC-A") as mover,
+            _ws(processes["gw1-ws"], "from=0") as everything,
+            _ws(processes["gw2-ws"], "from=0&account=ACC-B") as only_b,
+            _ws(processes["gw1-ws"], "from=0&account=ACC-A") as mover,
         ):
             first_of_mover = await _events(mover, 3)
             await _place(client, 10, 5, "ACC-A")
@@ -155,7 +158,7 @@ async def test_two_gateways_serve_exactly_the_platforms_feed_and_a_subscriber_mo
             got_all = await _events(everything, len(expected_all))
             got_b = await _events(only_b, len(expected_b))
         resume_from = first_of_mover[-1]["position"]
-        async with _ws(processes["gw2"], f"from={resume_from}&account=ACC-A") as resumed:
+        async with _ws(processes["gw2-ws"], f"from={resume_from}&account=ACC-A") as resumed:
             rest_of_mover = await _events(resumed, len(expected_a) - 3)
 
     assert len(expected_all) == 40  # 20 resting orders: submitted and accepted each

@@ -27,6 +27,7 @@ from ordergate.api.schemas import (
     instrument_json,
     position_json,
 )
+from ordergate.api.subscriptions import AckRequest, SubscriptionRequest, subscriptions_router
 from ordergate.api.ws import stream_executions
 from ordergate.domain.errors import OrderError
 from ordergate.feed import Feed
@@ -70,13 +71,16 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(orders_router)
     # The execution feed: the services' own when they keep one, else one over the OMS.
     feed = getattr(services, "feed", None) or Feed(services.oms.store, services.oms.hub)
+    authenticate = getattr(services, "feed_authenticate", None) or open_access
     app.include_router(
         feed_router(
-            feed,
-            authenticate=getattr(services, "feed_authenticate", None) or open_access,
-            metrics=getattr(services, "feed_metrics", None),
+            feed, authenticate=authenticate, metrics=getattr(services, "feed_metrics", None)
         )
     )
+    # Durable named subscriptions, when the services keep a feed store.
+    feed_store = getattr(services, "feed_store", None)
+    if feed_store is not None:
+        app.include_router(subscriptions_router(feed, feed_store, authenticate))
     # FIX session status and message logs, when the services run FIX sessions (a registry).
     fix_registry = getattr(services, "fix", None)
     if fix_registry is not None:
@@ -140,7 +144,15 @@ def create_app(services: Services) -> FastAPI:
             components = schema.setdefault("components", {}).setdefault("schemas", {})
             components.update(
                 schema_components(
-                    [OrderRequest, ModifyRequest, BatchRequest, CancelAllRequest, CredentialRequest]
+                    [
+                        OrderRequest,
+                        ModifyRequest,
+                        BatchRequest,
+                        CancelAllRequest,
+                        CredentialRequest,
+                        SubscriptionRequest,
+                        AckRequest,
+                    ]
                 )
             )
             app.openapi_schema = schema

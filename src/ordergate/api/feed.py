@@ -40,6 +40,7 @@ from ordergate.api.errors import ApiError
 from ordergate.api.orders import json_response
 from ordergate.feed import Control, FeedEvent, FeedFilter, FilterError, parse_filter
 from ordergate.feed.access import ANYONE, AccessDenied, Principal
+from ordergate.feed.auth import request_token
 from ordergate.feed.metrics import FeedMetrics, SubscriberStats
 from ordergate.feed.source import FeedSource, FeedStream
 
@@ -59,28 +60,25 @@ async def open_access(token: str | None) -> Principal:
     return ANYONE
 
 
-def bearer_token(headers: Mapping[str, str], params: QueryParams) -> str | None:
-    """Return the caller's token: the ``Authorization: Bearer`` header, else ``?token=``."""
-    header = headers.get("authorization")
-    if header:
-        scheme, _, value = header.partition(" ")
-        if scheme.lower() != "bearer" or not value.strip():
-            raise ApiError(401, "UNAUTHENTICATED", "Authorization must be 'Bearer <token>'")
-        return value.strip()
-    return params.get("token") or None
-
-
-async def _principal(
+async def principal_of(
     authenticate: Authenticate, headers: Mapping[str, str], params: QueryParams
 ) -> Principal:
+    """Return the caller's principal.
+
+    Raises
+    ------
+    ApiError
+        (401) Without a valid token where one is needed; (403) never here.
+    """
     try:
-        return await authenticate(bearer_token(headers, params))
+        return await authenticate(request_token(headers, params))
     except AccessDenied as e:
         code = "UNAUTHENTICATED" if e.status == 401 else "FORBIDDEN"
         raise ApiError(e.status, code, e.message) from None
 
 
-def _restricted(principal: Principal, filter: FeedFilter) -> FeedFilter:
+def restricted(principal: Principal, filter: FeedFilter) -> FeedFilter:
+    """Return ``filter`` narrowed to ``principal``'s accounts (403 if it names others)."""
     try:
         return principal.restrict(filter)
     except AccessDenied as e:
@@ -133,7 +131,9 @@ def _limit(raw: str | None) -> int:
     return int(raw)
 
 
-def _filter(params: QueryParams) -> FeedFilter:
+def request_filter(params: QueryParams) -> FeedFilter:
+    """Return the filter of a request's query parameters (422 if one is bad)."""
+
     def values(name: str) -> list[str] | None:
         given = params.getlist(name)
         return given or None
@@ -152,7 +152,8 @@ def _filter(params: QueryParams) -> FeedFilter:
         raise ApiError(422, code, e.message, e.field) from None
 
 
-async def _stream_start(feed: FeedSource, params: QueryParams, headers: Mapping[str, str]) -> int:
+async def stream_start(feed: FeedSource, params: QueryParams, headers: Mapping[str, str]) -> int:
+    """Return where a stream starts: ``Last-Event-ID``, else ``from``, else the head."""
     last_event_id = headers.get("last-event-id")
     if last_event_id:
         return _position(last_event_id, "Last-Event-ID")
@@ -160,6 +161,20 @@ async def _stream_start(feed: FeedSource, params: QueryParams, headers: Mapping[
     if raw is not None:
         return _position(raw, "from")
     return await feed.head()
+
+
+async def subscriber_request(
+    authenticate: Authenticate, headers: Mapping[str, str], params: QueryParams
+) -> tuple[Principal, FeedFilter]:
+    """Return the caller's principal and its filter, narrowed to what it may see.
+
+    Raises
+    ------
+    ApiError
+        401 without valid credentials, 403 for a non-entitled account, 422 for a bad filter.
+    """
+    principal = await principal_of(authenticate, headers, params)
+    return principal, restricted(principal, request_filter(params))
 
 
 def _sse(item: FeedEvent | Control, data: bytes) -> bytes:
@@ -199,6 +214,7 @@ def feed_router(
     authenticate: Authenticate = open_access,
     metrics: FeedMetrics | None = None,
     heartbeat: float = 15.0,
+    serve_websocket: bool = True,
 ) -> APIRouter:
     """Return the feed routes over ``feed``.
 
@@ -212,6 +228,9 @@ def feed_router(
         Where subscribers are counted (a new set by default).
     heartbeat
         Seconds of silence after which an SSE stream gets a comment line.
+    serve_websocket
+        Whether to serve ``/ws/feed`` here (a feed gateway serves it from its fan-out
+        server instead, see :mod:`ordergate.api.fanout`).
     """
     frames = _Frames()
     metrics = metrics or FeedMetrics()
@@ -220,8 +239,7 @@ def feed_router(
     async def caller(
         headers: Mapping[str, str], params: QueryParams
     ) -> tuple[Principal, FeedFilter]:
-        principal = await _principal(authenticate, headers, params)
-        return principal, _restricted(principal, _filter(params))
+        return await subscriber_request(authenticate, headers, params)
 
     @router.get("/api/feed/events")
     async def events(request: Request) -> Response:
@@ -253,7 +271,7 @@ def feed_router(
         the age of the last event it was sent while it is behind (0 when caught up).
         Only a principal entitled to every account may list them.
         """
-        principal = await _principal(authenticate, request.headers, request.query_params)
+        principal = await principal_of(authenticate, request.headers, request.query_params)
         if principal.accounts is not None:
             raise ApiError(403, "FORBIDDEN", f"{principal.name} may not list subscribers")
         return json_response({"items": metrics.status(await feed.head())})
@@ -265,7 +283,7 @@ def feed_router(
         Control messages are sent as the named event ``control``.
         """
         principal, chosen = await caller(request.headers, request.query_params)
-        after = await _stream_start(feed, request.query_params, request.headers)
+        after = await stream_start(feed, request.query_params, request.headers)
         subscription = feed.subscribe(chosen, after)
 
         async def body() -> AsyncIterator[bytes]:
@@ -288,13 +306,16 @@ def feed_router(
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
 
+    if not serve_websocket:
+        return router
+
     @router.websocket("/ws/feed")
     async def ws_feed(websocket: WebSocket) -> None:
         """Push matching events as JSON frames, then live ones, until the client leaves."""
         await websocket.accept()
         try:
             principal, chosen = await caller(websocket.headers, websocket.query_params)
-            after = await _stream_start(feed, websocket.query_params, {})
+            after = await stream_start(feed, websocket.query_params, {})
         except ApiError as e:
             await websocket.send_text(_encoder.encode(e.body()).decode())
             await websocket.close(code=1008)

@@ -10,8 +10,10 @@ from fastapi.responses import Response
 
 from ordergate import __version__
 from ordergate.api.errors import ApiError, handle_api_error
+from ordergate.api.fanout import start_fanout_server
 from ordergate.api.feed import Authenticate, feed_router, open_access
 from ordergate.api.orders import json_response
+from ordergate.feed.fanout import Fanout
 from ordergate.feed.gateway import FeedGateway
 from ordergate.feed.metrics import FeedMetrics
 
@@ -23,16 +25,37 @@ def create_gateway_app(
     *,
     authenticate: Authenticate = open_access,
     metrics: FeedMetrics | None = None,
+    ws_host: str = "127.0.0.1",
+    ws_port: int = 0,
 ) -> FastAPI:
-    """Return the application of one feed gateway process (started and stopped with it)."""
+    """Return the application of one feed gateway process (started and stopped with it).
+
+    HTTP (polling, SSE, status, metrics) is served by the application; WebSocket
+    subscribers by the fan-out server it starts on ``ws_host:ws_port`` (``app.state.ws_port``
+    is the bound port).
+    """
+    metrics = metrics or FeedMetrics()
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await gateway.start()
+        try:
+            server = await start_fanout_server(
+                Fanout(gateway.feed, buffer=gateway.buffer, metrics=metrics),
+                authenticate=authenticate,
+                metrics=metrics,
+                host=ws_host,
+                port=ws_port,
+            )
+        except BaseException:
+            await gateway.stop()
+            raise
+        app.state.ws_port = server.port
         try:
             yield
         finally:
-            await gateway.stop()
+            await gateway.stop()  # closes the hub: the dispatcher ends its subscribers
+            await server.stop()
 
     app = FastAPI(
         title="ordergate feed gateway",
@@ -52,7 +75,7 @@ def create_gateway_app(
     async def ready() -> Response:
         """Return 200 once the gateway follows the stream, else 503."""
         follower = gateway.follower
-        if follower is None:
+        if follower is None or not follower.started:
             return json_response({"status": "starting"}, 503)
         return json_response({"status": "ready", "position": follower.position})
 

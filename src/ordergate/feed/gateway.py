@@ -83,7 +83,7 @@ class FeedGateway:
         self._connection = await nats.connect(servers=servers, max_reconnect_attempts=-1)
         js = self._connection.jetstream()
         self._feed = LogFeed(JetStreamLog(js, stream=self.stream), self.hub, buffer=self.buffer)
-        self.follower = JetStreamFollower(js, self.hub, stream=self.stream)
+        self.follower = JetStreamFollower(self._connection, self.hub, stream=self.stream)
         self._follower_task = asyncio.create_task(self.follower.run())
 
     async def stop(self) -> None:

@@ -9,15 +9,13 @@ been recreated and refilled).
   events after position ``P`` it binary-searches the stream for the first sequence whose
   ``Og-Position`` header is beyond ``P`` (a few direct reads; the sequence after the last
   read is remembered, so a subscriber catching up in batches searches once), then takes a
-  batch through a short-lived ordered consumer.
-- :class:`JetStreamFollower` is the gateway's one live consumer: an ordered consumer on
-  every subject, from the stream's end, pushing each event into the gateway's hub. The
-  client library recreates an ordered consumer after the last sequence it received when a
-  message goes missing, so the hub sees the stream's order; a subscriber that still sees a
-  gap (the follower restarted) refills it from the log.
+  batch by direct gets (pipelined on the connection; no consumer on the server).
+- :class:`JetStreamFollower` is the gateway's one live subscription: a plain NATS
+  subscription to every subject of the stream, pushing each event into the gateway's hub
+  and refilling from the stream whatever it missed.
 
 Subscribers never get a consumer of their own on the server: however many there are, the
-gateway holds one live consumer, plus one short-lived one per catch-up batch.
+gateway holds one plain subscription and reads history by direct gets.
 """
 
 from __future__ import annotations
@@ -28,8 +26,9 @@ import contextlib
 import nats.errors
 import nats.js.errors
 import structlog
+from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
-from nats.js.api import ConsumerConfig, DeliverPolicy
+from nats.js.api import RawStreamMsg
 
 from ordergate.feed.events import FeedEvent
 from ordergate.feed.stream import POSITION_HEADER, STREAM_NAME, SUBJECT_PREFIX, decode_feed_event
@@ -40,6 +39,7 @@ __all__ = ["JetStreamFollower", "JetStreamLog", "StreamTooShortError"]
 log = structlog.get_logger(__name__)
 
 _EVERY_SUBJECT = f"{SUBJECT_PREFIX}.>"
+_GETS_IN_FLIGHT = 256
 
 
 class StreamTooShortError(LookupError):
@@ -131,11 +131,8 @@ class JetStreamLog:
         return low, last
 
     async def _position_at(self, sequence: int) -> int | None:
-        try:
-            message = await self.js.get_msg(self.stream, sequence)
-        except nats.js.errors.NotFoundError:
-            return None
-        return int((message.headers or {})[POSITION_HEADER])
+        message = await self._message_at(sequence)
+        return None if message is None else int((message.headers or {})[POSITION_HEADER])
 
     async def read(self, after: int, limit: int) -> list[FeedEvent]:
         """Return up to ``limit`` events after position ``after`` from the stream.
@@ -148,86 +145,124 @@ class JetStreamLog:
             If the stream's messages do not arrive within :attr:`timeout`.
         """
         start, last = await self.start_sequence(after)
-        if start > last:
-            return []
-        config = ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=start)
-        subscription = await self.js.subscribe(
-            _EVERY_SUBJECT, stream=self.stream, ordered_consumer=True, config=config
-        )
         events: list[FeedEvent] = []
-        sequence = start - 1
-        try:
-            async with asyncio.timeout(self.timeout):
-                while len(events) < limit and sequence < last:
-                    message = await subscription.next_msg(timeout=None)
-                    sequence = message.metadata.sequence.stream
+        sequence = start
+        async with asyncio.timeout(self.timeout):
+            while len(events) < limit and sequence <= last:
+                # Direct gets, pipelined on the connection: no consumer state on the server.
+                size = min(_GETS_IN_FLIGHT, limit - len(events))
+                chunk = range(sequence, min(last, sequence + size - 1) + 1)
+                found = await asyncio.gather(*(self._message_at(n) for n in chunk))
+                for message in found:
+                    if message is None:
+                        continue  # removed from the stream
                     position = int((message.headers or {})[POSITION_HEADER])
                     if position > after and (not events or position > events[-1].position):
-                        events.append(decode_feed_event(message.data))
-                    if message.metadata.num_pending == 0:
-                        break  # the stream's end as of this message
-        finally:
-            await subscription.unsubscribe()
+                        events.append(decode_feed_event(message.data or b""))
+                sequence = chunk[-1] + 1
         if events:
             if len(self._after) > 4096:
                 self._after.clear()
-            self._after[events[-1].position] = sequence + 1
+            self._after[events[-1].position] = sequence
         return events
+
+    async def _message_at(self, sequence: int) -> RawStreamMsg | None:
+        try:
+            return await self.js.get_msg(self.stream, sequence)
+        except nats.js.errors.NotFoundError:
+            return None
 
 
 class JetStreamFollower:
-    """Pushes every new message of the stream into a hub, in stream order.
+    """Pushes every new event of the stream into a hub, in position order, with no gap.
+
+    Live events come from a plain NATS subscription to the stream's subjects (what the
+    publisher publishes reaches it as it is stored, with no consumer state on the server to
+    lose); it is at most once, so a position beyond the next one, or an idle spell while
+    the stream moved on, is refilled from the stream through :class:`JetStreamLog` before
+    going on. The hub thus carries each position once, ascending, from the stream's head
+    at start.
 
     Parameters
     ----------
-    js
-        A JetStream context on a connection the caller owns and closes.
+    connection
+        A NATS connection the caller owns and closes.
     hub
         The gateway's hub; every subscriber's live events come from it.
     stream
         The stream's name.
     retry_delay
-        Seconds to wait before following again after the consumer failed.
+        Seconds to wait before following again after a failure.
+    idle_check
+        Seconds without a message after which the stream's head is compared with the
+        last position pushed (and any difference refilled).
     """
 
     def __init__(
         self,
-        js: JetStreamContext,
+        connection: NATS,
         hub: EventHub[FeedEvent],
         *,
         stream: str = STREAM_NAME,
         retry_delay: float = 0.5,
+        idle_check: float = 1.0,
     ) -> None:
-        self.js = js
+        self.connection = connection
         self.hub = hub
-        self.stream = stream
+        self.log = JetStreamLog(connection.jetstream(), stream=stream)
         self.retry_delay = retry_delay
+        self.idle_check = idle_check
         self.position = 0
+        self.started = False
         self.received = 0
+        self.refilled = 0
 
     async def run(self) -> None:
-        """Follow the stream from its end until cancelled (restarting after failures)."""
+        """Follow the stream until cancelled, restarting after any failure."""
         while True:
             try:
                 await self._follow()
-            except (nats.errors.Error, nats.js.errors.Error) as e:
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:  # the stream is missing, NATS is down, a bad message
                 log.warning("feed stream follower failed; following again", error=repr(e))
                 await asyncio.sleep(self.retry_delay)
 
     async def _follow(self) -> None:
-        config = ConsumerConfig(deliver_policy=DeliverPolicy.NEW)
-        subscription = await self.js.subscribe(
-            _EVERY_SUBJECT, stream=self.stream, ordered_consumer=True, config=config
-        )
+        subscription = await self.connection.subscribe(_EVERY_SUBJECT)
         try:
+            if not self.started:  # from the head as of now (subscribed first: no gap)
+                self.position = await self.log.head()
+                self.started = True
+            await self._refill_to(await self.log.head())
             while True:
-                message = await subscription.next_msg(timeout=None)
+                try:
+                    message = await subscription.next_msg(timeout=self.idle_check)
+                except nats.errors.TimeoutError:
+                    await self._refill_to(await self.log.head())
+                    continue
                 position = int((message.headers or {})[POSITION_HEADER])
                 if position <= self.position:
-                    continue
-                self.position = position
+                    continue  # already pushed (refilled, or a republished duplicate)
+                if position > self.position + 1:
+                    await self._refill_to(position - 1)
+                    if position <= self.position:
+                        continue
+                self._push(position, decode_feed_event(message.data))
                 self.received += 1
-                self.hub.publish(position, decode_feed_event(message.data))
         finally:
             with contextlib.suppress(nats.errors.Error):
                 await subscription.unsubscribe()
+
+    async def _refill_to(self, until: int) -> None:
+        while self.position < until:
+            events = await self.log.read(self.position, min(1000, until - self.position))
+            if not events:
+                return
+            for event in events:
+                self._push(event.position, event)
+                self.refilled += 1
+
+    def _push(self, position: int, event: FeedEvent) -> None:
+        self.position = position
+        self.hub.publish(position, event)

@@ -89,6 +89,16 @@ class SubscriberStats:
         self._metrics.deliveries.inc()
         self._metrics.latency.observe(max(0, self._metrics.clock() - item.ts_event) / 1e9)
 
+    def sent_events(self, events: list[FeedEvent], position: int) -> None:
+        """Count a batch of events written in one go, the cursor then at ``position``.
+
+        Only this subscriber's figures: the fan-out adds the process's totals once per
+        round (see :meth:`FeedMetrics.fanned_out`), not once per subscriber.
+        """
+        self.position = position
+        self.delivered += len(events)
+        self.last_event_ts = events[-1].ts_event
+
     def to_json(self, head: int, now_ns: int) -> dict[str, Any]:
         """Return the subscriber's status against the feed's ``head`` position."""
         lag_events = max(0, head - self.position)
@@ -161,6 +171,14 @@ class FeedMetrics:
         self.subscribers[stats.id] = stats
         self.connected.inc()
         return stats
+
+    def fanned_out(self, deliveries: int, oldest_ts: int) -> None:
+        """Count one fan-out round: ``deliveries`` events written, the oldest stamped
+        ``oldest_ts``; its latency (to the round's end, the last socket written) bounds that
+        of every delivery in the round."""
+        if deliveries:
+            self.deliveries.inc(deliveries)
+            self.latency.observe(max(0, self.clock() - oldest_ts) / 1e9)
 
     def disconnect(self, stats: SubscriberStats) -> None:
         """Forget a subscriber (idempotent)."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 from ordergate.domain.events import OrderEvent
 
@@ -37,6 +37,7 @@ class Subscription(Generic[ItemT]):
         self._hub = hub
         self._queue: asyncio.Queue[tuple[int, ItemT] | object] = asyncio.Queue(maxsize + 1)
         self._maxsize = maxsize
+        self._held: object | None = None  # an end or overflow marker met while batching
         self.closed = False
 
     def _offer(self, item: tuple[int, ItemT]) -> None:
@@ -65,6 +66,33 @@ class Subscription(Generic[ItemT]):
                 raise SubscriberOverflow("subscriber fell behind; resume from the log")
             assert isinstance(item, tuple)
             yield item
+
+    async def batch(self, limit: int) -> list[tuple[int, ItemT]]:
+        """Wait for the next item; return it with every item queued behind it, up to ``limit``.
+
+        An empty list means the hub closed (after everything queued was returned).
+
+        Raises
+        ------
+        SubscriberOverflow
+            Once the items queued before the overflow have been returned.
+        """
+        marker = self._held
+        self._held = None
+        if marker is None:
+            marker = await self._queue.get()
+            if marker is not _ENDED and marker is not _OVERFLOW:
+                items = [marker]
+                while len(items) < limit and not self._queue.empty():
+                    item = self._queue.get_nowait()
+                    if item is _ENDED or item is _OVERFLOW:
+                        self._held = item
+                        break
+                    items.append(item)
+                return cast(list[tuple[int, ItemT]], items)
+        if marker is _OVERFLOW:
+            raise SubscriberOverflow("subscriber fell behind; resume from the log")
+        return []
 
     def close(self) -> None:
         """Stop receiving events."""
