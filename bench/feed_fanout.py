@@ -162,13 +162,14 @@ async def _client_main(targets: list[tuple[str, int]], pipe: Connection) -> None
 # -- producer and orchestration --------------------------------------------------------------
 
 
-def _event(position: int) -> bytes:
+def _event_body(position: int, account: str) -> bytes:
+    """Return a feed event's payload, stamped with the wall-clock time now."""
     return msgspec.json.encode(
         {
             "position": position,
             "type": "OrderFilled",
             "order_id": f"O-{position}",
-            "account": f"ACC{position % 10}",
+            "account": account,
             "portfolio": None,
             "strategy": "bench",
             "symbol": "AAPL",
@@ -194,7 +195,7 @@ async def _produce(js: nats.js.JetStreamContext, rate: int, seconds: float, star
             publishes.append(
                 js.publish(
                     f"og.events.ACC{position % 10}.AAPL.OrderFilled",
-                    _event(position),
+                    _event_body(position, f"ACC{position % 10}"),
                     stream=STREAM_NAME,
                     headers={MSG_ID_HEADER: p, POSITION_HEADER: p},
                 )

@@ -191,3 +191,21 @@ async def run_script(url: str, account: str = "DEMO") -> None:
                 f"  avg {position['average_price']}  realized {position['realized_pnl']}"
                 f"  unrealized {position['unrealized_pnl']} (mark {position['mark_price']})"
             )
+
+        print("\nExecution feed")
+        page = (
+            await client.get(
+                "/api/feed/events", params={"from": 0, "limit": 1000, "account": account}
+            )
+        ).json()
+        kinds: dict[str, int] = {}
+        for event in page["items"]:
+            kinds[event["type"]] = kinds.get(event["type"], 0) + 1
+        print(
+            f"{len(page['items'])} events of {account}: "
+            + ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+        )
+        print(
+            f"resume any stream after position {page['next_from']}: "
+            f"/ws/feed?from={page['next_from']}, /api/feed/sse (Last-Event-ID), gRPC, drop copy"
+        )
