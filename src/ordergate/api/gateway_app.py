@@ -27,6 +27,7 @@ def create_gateway_app(
     metrics: FeedMetrics | None = None,
     ws_host: str = "127.0.0.1",
     ws_port: int = 0,
+    high_water: int = 1 << 20,
 ) -> FastAPI:
     """Return the application of one feed gateway process (started and stopped with it).
 
@@ -41,7 +42,7 @@ def create_gateway_app(
         await gateway.start()
         try:
             server = await start_fanout_server(
-                Fanout(gateway.feed, buffer=gateway.buffer, metrics=metrics),
+                Fanout(gateway.feed, buffer=gateway.buffer, high_water=high_water, metrics=metrics),
                 authenticate=authenticate,
                 metrics=metrics,
                 host=ws_host,

@@ -16,7 +16,7 @@ from nats.aio.client import Client as NATS
 
 from ordergate.feed.events import FeedEvent
 from ordergate.feed.filters import FeedFilter
-from ordergate.feed.jetstream import JetStreamFollower, JetStreamLog
+from ordergate.feed.jetstream import JetStreamFollower, JetStreamLog, RecentEvents
 from ordergate.feed.service import FeedPage, LogFeed
 from ordergate.feed.stream import STREAM_NAME
 from ordergate.feed.subscription import FeedSubscription
@@ -36,6 +36,8 @@ class FeedGateway:
         The stream's name.
     buffer
         Each subscriber's live buffer before it is switched to catch-up.
+    recent
+        How many of the newest events to keep in memory for catch-up near the head.
 
     Examples
     --------
@@ -48,11 +50,19 @@ class FeedGateway:
         await gateway.stop()
     """
 
-    def __init__(self, nats_url: str, *, stream: str = STREAM_NAME, buffer: int = 1000) -> None:
+    def __init__(
+        self,
+        nats_url: str,
+        *,
+        stream: str = STREAM_NAME,
+        buffer: int = 1000,
+        recent: int = 100_000,
+    ) -> None:
         self.nats_url = nats_url
         self.stream = stream
         self.buffer = buffer
         self.hub: EventHub[FeedEvent] = EventHub()
+        self.recent = RecentEvents(recent)
         self._connection: NATS | None = None
         self._follower_task: asyncio.Task[None] | None = None
         self._feed: LogFeed[FeedEvent] | None = None
@@ -82,8 +92,11 @@ class FeedGateway:
         servers = [u.strip() for u in self.nats_url.split(",") if u.strip()]
         self._connection = await nats.connect(servers=servers, max_reconnect_attempts=-1)
         js = self._connection.jetstream()
-        self._feed = LogFeed(JetStreamLog(js, stream=self.stream), self.hub, buffer=self.buffer)
-        self.follower = JetStreamFollower(self._connection, self.hub, stream=self.stream)
+        log = JetStreamLog(js, stream=self.stream, recent=self.recent)
+        self._feed = LogFeed(log, self.hub, buffer=self.buffer)
+        self.follower = JetStreamFollower(
+            self._connection, self.hub, stream=self.stream, recent=self.recent
+        )
         self._follower_task = asyncio.create_task(self.follower.run())
 
     async def stop(self) -> None:

@@ -40,6 +40,12 @@ def add_feed_gateway_command(
     p.add_argument(
         "--buffer", type=int, default=1000, help="subscriber buffer before catch-up (events)"
     )
+    p.add_argument(
+        "--high-water",
+        type=int,
+        default=1 << 20,
+        help="bytes waiting in a subscriber's socket before it is sent to catch-up",
+    )
     p.set_defaults(run=_run)
 
 
@@ -47,8 +53,8 @@ def _run(args: argparse.Namespace) -> int:
     if not args.nats:
         print("ordergate feed-gateway: give --nats URL (or set ORDERGATE_NATS_URL)")
         return 2
-    if args.buffer < 1:
-        print("ordergate feed-gateway: --buffer must be at least 1")
+    if args.buffer < 1 or args.high_water < 1:
+        print("ordergate feed-gateway: --buffer and --high-water must be at least 1")
         return 2
     try:
         # uvloop's transports write to a thousand sockets in a fraction of asyncio's time.
@@ -61,7 +67,9 @@ def _run(args: argparse.Namespace) -> int:
 async def _serve(args: argparse.Namespace) -> int:
     gateway = FeedGateway(args.nats, buffer=args.buffer)
     ws_port = args.ws_port if args.ws_port is not None else args.port + 1
-    app = create_gateway_app(gateway, ws_host=args.host, ws_port=ws_port)
+    app = create_gateway_app(
+        gateway, ws_host=args.host, ws_port=ws_port, high_water=args.high_water
+    )
     config = uvicorn.Config(
         app,
         host=args.host,

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
+from collections import deque
 
 import nats.errors
 import nats.js.errors
@@ -34,7 +36,7 @@ from ordergate.feed.events import FeedEvent
 from ordergate.feed.stream import POSITION_HEADER, STREAM_NAME, SUBJECT_PREFIX, decode_feed_event
 from ordergate.oms.hub import EventHub
 
-__all__ = ["JetStreamFollower", "JetStreamLog", "StreamTooShortError"]
+__all__ = ["JetStreamFollower", "JetStreamLog", "RecentEvents", "StreamTooShortError"]
 
 log = structlog.get_logger(__name__)
 
@@ -66,6 +68,38 @@ class StreamTooShortError(LookupError):
         self.first_position = first_position
 
 
+class RecentEvents:
+    """The newest events a gateway has followed, contiguous by position, in memory.
+
+    A subscriber resuming or catching up near the head (the usual case: a reconnect, a
+    slow spell) is served from here instead of the stream.
+
+    Parameters
+    ----------
+    capacity
+        How many events to keep.
+    """
+
+    def __init__(self, capacity: int = 100_000) -> None:
+        if capacity < 1:
+            raise ValueError("capacity must be at least 1")
+        self._events: deque[FeedEvent] = deque(maxlen=capacity)
+
+    def append(self, event: FeedEvent) -> None:
+        """Keep ``event``; one not right after the newest starts the window afresh."""
+        if self._events and event.position != self._events[-1].position + 1:
+            self._events.clear()
+        self._events.append(event)
+
+    def read(self, after: int, limit: int) -> list[FeedEvent] | None:
+        """Return up to ``limit`` events after ``after``; None if the window does not
+        start at or before ``after + 1``."""
+        if not self._events or after + 1 < self._events[0].position:
+            return None
+        first = after + 1 - self._events[0].position
+        return list(itertools.islice(self._events, first, first + limit))
+
+
 class JetStreamLog:
     """The JetStream stream as a feed log; its live items are feed events already.
 
@@ -80,11 +114,17 @@ class JetStreamLog:
     """
 
     def __init__(
-        self, js: JetStreamContext, *, stream: str = STREAM_NAME, timeout: float = 5.0
+        self,
+        js: JetStreamContext,
+        *,
+        stream: str = STREAM_NAME,
+        timeout: float = 5.0,
+        recent: RecentEvents | None = None,
     ) -> None:
         self.js = js
         self.stream = stream
         self.timeout = timeout
+        self.recent = recent
         self._after: dict[int, int] = {}  # position -> the sequence after it, recently read
 
     async def head(self) -> int:
@@ -144,6 +184,12 @@ class JetStreamLog:
         TimeoutError
             If the stream's messages do not arrive within :attr:`timeout`.
         """
+        if self.recent is not None:
+            # Served from memory when the window holds ``after + 1``: what the follower has
+            # not pushed yet reaches live subscribers through the hub, in order.
+            kept = self.recent.read(after, limit)
+            if kept is not None:
+                return kept
         start, last = await self.start_sequence(after)
         events: list[FeedEvent] = []
         sequence = start
@@ -196,6 +242,8 @@ class JetStreamFollower:
     idle_check
         Seconds without a message after which the stream's head is compared with the
         last position pushed (and any difference refilled).
+    recent
+        Where every pushed event is also kept, for catch-up reads near the head.
     """
 
     def __init__(
@@ -206,8 +254,10 @@ class JetStreamFollower:
         stream: str = STREAM_NAME,
         retry_delay: float = 0.5,
         idle_check: float = 1.0,
+        recent: RecentEvents | None = None,
     ) -> None:
         self.connection = connection
+        self.recent = recent
         self.hub = hub
         self.log = JetStreamLog(connection.jetstream(), stream=stream)
         self.retry_delay = retry_delay
@@ -265,4 +315,6 @@ class JetStreamFollower:
 
     def _push(self, position: int, event: FeedEvent) -> None:
         self.position = position
+        if self.recent is not None:
+            self.recent.append(event)
         self.hub.publish(position, event)
