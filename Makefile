@@ -34,6 +34,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/fix_codec.py
 	$(BIN)/python bench/fix_roundtrip.py
 	$(BIN)/python bench/fix_fuzz.py
+	$(BIN)/python bench/feed_fanout.py
+	$(BIN)/python bench/feed_guarantee.py
 
 .PHONY: proto
 proto: $(STAMP)  ## regenerate the gRPC feed modules from src/ordergate/feed/grpc/feed.proto
