@@ -18,7 +18,6 @@ import hmac
 import re
 import secrets
 from collections.abc import Iterable, Sequence
-from types import TracebackType
 from typing import Any
 
 import msgspec
@@ -41,6 +40,7 @@ from ordergate.feed.store.models import (
     decode_filter,
     encode_filter,
 )
+from ordergate.sqldb import DatabaseStore
 
 __all__ = ["FeedStore"]
 
@@ -91,7 +91,7 @@ def _check_position(position: int, head: int) -> None:
         raise PositionBeyondHead(f"position {position} is beyond the head ({head})")
 
 
-class FeedStore:
+class FeedStore(DatabaseStore):
     """Store the feed's access tokens and durable subscriptions.
 
     Parameters
@@ -104,28 +104,8 @@ class FeedStore:
     """
 
     def __init__(self, database: Database, clock: Clock | None = None) -> None:
-        self._db = database
+        super().__init__(database)
         self._clock: Clock = clock or LiveClock()
-
-    async def start(self) -> None:
-        """Open the database, creating the tables on first use."""
-        await self._db.open()
-
-    async def close(self) -> None:
-        """Close the database."""
-        await self._db.close()
-
-    async def __aenter__(self) -> FeedStore:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     # -- tokens --------------------------------------------------------------------------
 

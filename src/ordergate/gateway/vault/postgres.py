@@ -6,14 +6,7 @@ race on it. The audit table refuses UPDATE, DELETE and TRUNCATE through triggers
 
 from __future__ import annotations
 
-import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
-
-import asyncpg
-
-from ordergate.gateway.vault.store import Database, DuplicateKey, Transaction
+from ordergate.sqldb import postgres
 
 __all__ = ["SCHEMA_LOCK", "PostgresDatabase"]
 
@@ -57,69 +50,12 @@ ON credential_audit FOR EACH ROW EXECUTE FUNCTION credential_audit_append_only()
 CREATE OR REPLACE TRIGGER credential_audit_no_truncate BEFORE TRUNCATE
 ON credential_audit FOR EACH STATEMENT EXECUTE FUNCTION credential_audit_append_only();
 """
-_PLACEHOLDER = re.compile(r"\?")
 
 
-def _numbered(sql: str) -> str:
-    counter = iter(range(1, 1000))
-    return _PLACEHOLDER.sub(lambda _: f"${next(counter)}", sql)
-
-
-class _Tx:
-    def __init__(self, conn: Any) -> None:
-        self._conn = conn
-
-    async def execute(self, sql: str, *args: Any) -> int:
-        try:
-            status: str = await self._conn.execute(_numbered(sql), *args)
-        except asyncpg.UniqueViolationError as e:
-            raise DuplicateKey(str(e)) from None
-        last = status.rsplit(" ", 1)[-1]
-        return int(last) if last.isdigit() else 0
-
-    async def fetch(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-        records = await self._conn.fetch(_numbered(sql), *args)
-        return [tuple(r.values()) for r in records]
-
-
-class PostgresDatabase(Database):
-    """A credential database in PostgreSQL.
-
-    Parameters
-    ----------
-    url
-        A libpq-style URL, e.g. ``postgresql://user@host:5432/db``.
-    pool_size
-        The most connections held at once.
-    """
+class PostgresDatabase(postgres.PostgresDatabase):
+    """A credential database in PostgreSQL (see :mod:`ordergate.sqldb.postgres`)."""
 
     def __init__(self, url: str, *, pool_size: int = 4) -> None:
-        self._url = url
-        self._pool_size = pool_size
-        self._pool: Any = None
-
-    async def open(self) -> None:
-        """Connect a pool and create the tables if missing."""
-        pool = await asyncpg.create_pool(self._url, min_size=1, max_size=self._pool_size)
-        try:
-            async with pool.acquire() as conn, conn.transaction():
-                await conn.execute("SELECT pg_advisory_xact_lock($1)", SCHEMA_LOCK)
-                await conn.execute(_SCHEMA)
-        except BaseException:
-            await pool.close()
-            raise
-        self._pool = pool
-
-    async def close(self) -> None:
-        """Close the pool."""
-        if self._pool is not None:
-            pool, self._pool = self._pool, None
-            await pool.close()
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Transaction]:
-        """Hold one transaction on a pooled connection."""
-        if self._pool is None:
-            raise RuntimeError("the credential database is not open")
-        async with self._pool.acquire() as conn, conn.transaction():
-            yield _Tx(conn)
+        super().__init__(
+            url, _SCHEMA, SCHEMA_LOCK, name="the credential database", pool_size=pool_size
+        )

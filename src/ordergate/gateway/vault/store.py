@@ -9,11 +9,8 @@ DELETE), so the store's own code could not rewrite history either.
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from contextlib import AbstractAsyncContextManager
-from types import TracebackType
-from typing import Any, Protocol
+from typing import Any
 
 from ordergate.gateway.vault.envelope import Sealed
 from ordergate.gateway.vault.errors import CredentialExists
@@ -24,6 +21,7 @@ from ordergate.gateway.vault.models import (
     CredentialStatus,
     Permission,
 )
+from ordergate.sqldb import Database, DatabaseStore, DuplicateKey, Transaction
 
 __all__ = ["CredentialStore", "Database", "DuplicateKey", "Transaction"]
 
@@ -45,44 +43,6 @@ _REWRAP = (
     "UPDATE credentials SET key_id = ?, wrap_nonce = ?, wrapped_key = ? "
     "WHERE user_id = ? AND broker = ? AND version = ? AND key_id = ?"
 )
-
-
-class DuplicateKey(Exception):
-    """A backend's unique-key violation, in one type."""
-
-
-class Transaction(Protocol):
-    """Statements run inside one transaction (``?`` placeholders)."""
-
-    async def execute(self, sql: str, *args: Any) -> int:
-        """Run ``sql``; return the number of rows it changed."""
-        ...
-
-    async def fetch(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-        """Run ``sql``; return its rows."""
-        ...
-
-
-class Database(ABC):
-    """What a backend supplies: its schema, and transactions."""
-
-    @abstractmethod
-    async def open(self) -> None:
-        """Connect and create the schema if it is missing."""
-
-    @abstractmethod
-    async def close(self) -> None:
-        """Disconnect."""
-
-    @abstractmethod
-    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
-        """Return a context holding one transaction, committed when the block ends cleanly.
-
-        Raises
-        ------
-        DuplicateKey
-            From a statement inside it that violates a unique key.
-        """
 
 
 def _row(values: Sequence[Any]) -> CredentialRow:
@@ -123,7 +83,7 @@ def _audit_args(entry: AuditEntry) -> tuple[Any, ...]:
     )
 
 
-class CredentialStore:
+class CredentialStore(DatabaseStore):
     """Store encrypted credential rows and their audit log.
 
     Parameters
@@ -132,29 +92,6 @@ class CredentialStore:
         The backend (:class:`~ordergate.gateway.vault.sqlite.SqliteDatabase` or
         :class:`~ordergate.gateway.vault.postgres.PostgresDatabase`).
     """
-
-    def __init__(self, database: Database) -> None:
-        self._db = database
-
-    async def start(self) -> None:
-        """Open the database, creating the tables on first use."""
-        await self._db.open()
-
-    async def close(self) -> None:
-        """Close the database."""
-        await self._db.close()
-
-    async def __aenter__(self) -> CredentialStore:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def insert(self, row: CredentialRow, audit: AuditEntry) -> None:
         """Store a new credential and its audit line.
