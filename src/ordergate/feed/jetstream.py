@@ -33,7 +33,13 @@ from nats.js import JetStreamContext
 from nats.js.api import RawStreamMsg
 
 from ordergate.feed.events import FeedEvent
-from ordergate.feed.stream import POSITION_HEADER, STREAM_NAME, SUBJECT_PREFIX, decode_feed_event
+from ordergate.feed.stream import (
+    POSITION_HEADER,
+    STREAM_NAME,
+    SUBJECT_PREFIX,
+    decode_feed_event,
+    last_published_position,
+)
 from ordergate.oms.hub import EventHub
 
 __all__ = ["JetStreamFollower", "JetStreamLog", "RecentEvents", "StreamTooShortError"]
@@ -129,11 +135,7 @@ class JetStreamLog:
 
     async def head(self) -> int:
         """Return the position of the stream's last message (0 when it holds none)."""
-        try:
-            message = await self.js.get_last_msg(self.stream, _EVERY_SUBJECT)
-        except nats.js.errors.NotFoundError:
-            return 0
-        return int((message.headers or {})[POSITION_HEADER])
+        return await last_published_position(self.js, self.stream)
 
     async def live(self, position: int, item: FeedEvent) -> FeedEvent:
         """Return ``item``: the follower publishes feed events."""

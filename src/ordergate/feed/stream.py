@@ -131,9 +131,16 @@ async def ensure_stream(
 
 
 async def last_published_position(js: JetStreamContext, name: str = STREAM_NAME) -> int:
-    """Return the position of the last event in the stream (0 when it holds none)."""
+    """Return the position of the last event in the stream (0 when it holds none).
+
+    Read by the stream's last sequence, not "last message on og.events.>": a last-by-subject
+    lookup with a wildcard is not something every JetStream server version handles.
+    """
     try:
-        message = await js.get_last_msg(name, f"{SUBJECT_PREFIX}.>")
+        info = await js.stream_info(name)
+        if not info.state.messages:
+            return 0
+        message = await js.get_msg(name, info.state.last_seq)
     except nats.js.errors.NotFoundError:
         return 0
     headers = message.headers or {}
