@@ -26,7 +26,8 @@ from websockets.http11 import Request, Response
 from websockets.protocol import State
 
 from ordergate.api.errors import ApiError
-from ordergate.api.feed import Authenticate, stream_start, subscriber_request
+from ordergate.api.feed import stream_start, subscriber_request
+from ordergate.feed.access import Authenticate
 from ordergate.feed.fanout import Fanout
 from ordergate.feed.metrics import FeedMetrics
 

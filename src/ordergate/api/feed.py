@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 
 import msgspec
 from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
@@ -39,7 +39,7 @@ from starlette.datastructures import QueryParams
 from ordergate.api.errors import ApiError
 from ordergate.api.orders import json_response
 from ordergate.feed import Control, FeedEvent, FeedFilter, FilterError, parse_filter
-from ordergate.feed.access import ANYONE, AccessDenied, Principal
+from ordergate.feed.access import ANYONE, AccessDenied, Authenticate, Principal
 from ordergate.feed.auth import request_token
 from ordergate.feed.metrics import FeedMetrics, SubscriberStats
 from ordergate.feed.source import FeedSource, FeedStream
@@ -50,9 +50,6 @@ _MAX_LIMIT = 1000
 _DEFAULT_LIMIT = 100
 _POSITION = re.compile(r"[0-9]{1,18}")
 _encoder = msgspec.json.Encoder()
-
-Authenticate = Callable[[str | None], Awaitable[Principal]]
-"""Turns a token (None when the caller gave none) into a principal, or raises AccessDenied."""
 
 
 async def open_access(token: str | None) -> Principal:
@@ -121,12 +118,13 @@ def _position(raw: str, field: str) -> int:
     return int(raw)
 
 
-def _limit(raw: str | None) -> int:
+def limit_param(raw: str | None) -> int:
+    """Return a page size from the ``limit`` query parameter (422 unless 1 to 1000)."""
     if raw is None:
         return _DEFAULT_LIMIT
     if not re.fullmatch(r"[0-9]{1,6}", raw) or not 1 <= int(raw) <= _MAX_LIMIT:
         raise ApiError(
-            422, "INVALID_LIMIT", f"limit must be 1 to {_MAX_LIMIT}, not {raw!r}", "limit"
+            422, "INVALID_LIMIT", f"limit must be 1 to {_MAX_LIMIT}, not {raw[:20]!r}", "limit"
         )
     return int(raw)
 
@@ -252,7 +250,7 @@ def feed_router(
         _, chosen = await caller(request.headers, params)
         raw = params.get("from")
         after = 0 if raw is None else _position(raw, "from")
-        limit = _limit(params.get("limit"))
+        limit = limit_param(params.get("limit"))
         page = await feed.read(chosen, after, limit)
         return json_response(
             {"items": [e.to_json() for e in page.items], "next_from": page.next_from}

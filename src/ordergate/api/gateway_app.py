@@ -11,8 +11,9 @@ from fastapi.responses import Response
 from ordergate import __version__
 from ordergate.api.errors import ApiError, handle_api_error
 from ordergate.api.fanout import start_fanout_server
-from ordergate.api.feed import Authenticate, feed_router, open_access
+from ordergate.api.feed import feed_router, open_access
 from ordergate.api.orders import json_response
+from ordergate.feed.access import Authenticate
 from ordergate.feed.fanout import Fanout
 from ordergate.feed.gateway import FeedGateway
 from ordergate.feed.metrics import FeedMetrics

@@ -20,8 +20,7 @@ when none is pending, null when it was not found within one bounded read of the 
 
 from __future__ import annotations
 
-import re
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Literal
 
@@ -31,10 +30,11 @@ from fastapi.responses import Response
 
 from ordergate.api.body import decode_body, request_body_doc
 from ordergate.api.errors import ApiError
+from ordergate.api.feed import limit_param
 from ordergate.api.orders import json_response
 from ordergate.api.schemas import iso
 from ordergate.clock import Clock, LiveClock
-from ordergate.feed.access import AccessDenied, Principal
+from ordergate.feed.access import AccessDenied, Authenticate, Principal
 from ordergate.feed.auth import request_token
 from ordergate.feed.filters import FeedFilter, FilterError, parse_filter
 from ordergate.feed.source import FeedSource
@@ -50,11 +50,8 @@ from ordergate.feed.store import (
 
 __all__ = ["AckRequest", "SubscriptionRequest", "subscriptions_router"]
 
-_MAX_LIMIT = 1000
-_DEFAULT_LIMIT = 100
 
 Values = str | list[str] | None
-Authenticate = Callable[[str | None], Awaitable[Principal]]
 
 
 class SubscriptionRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -111,16 +108,6 @@ def _position(value: int, field: str) -> int:
             422, "INVALID_POSITION", f"{field} must be a non-negative integer, not {value}", field
         )
     return value
-
-
-def _limit(raw: str | None) -> int:
-    if raw is None:
-        return _DEFAULT_LIMIT
-    if not re.fullmatch(r"[0-9]{1,6}", raw) or not 1 <= int(raw) <= _MAX_LIMIT:
-        raise ApiError(
-            422, "INVALID_LIMIT", f"limit must be 1 to {_MAX_LIMIT}, not {raw[:20]!r}", "limit"
-        )
-    return int(raw)
 
 
 def _name(name: str) -> str:
@@ -252,7 +239,7 @@ def subscriptions_router(
         examined, so it moves past non-matching events even when ``items`` is empty.
         """
         principal = await caller(request)
-        limit = _limit(request.query_params.get("limit"))
+        limit = limit_param(request.query_params.get("limit"))
         subscription, chosen = await owned(principal, name)
         page = await feed.read(chosen, subscription.cursor, limit)
         return json_response(

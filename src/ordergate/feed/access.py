@@ -8,11 +8,13 @@ is not entitled to is never delivered, whatever the filter said.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import msgspec
 
 from ordergate.feed.filters import FeedFilter
 
-__all__ = ["ANYONE", "AccessDenied", "Principal"]
+__all__ = ["ANYONE", "AccessDenied", "Authenticate", "Principal"]
 
 
 class AccessDenied(PermissionError):
@@ -80,3 +82,6 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
 
 ANYONE = Principal(name="anyone", accounts=None)
 """The principal of an open feed (no credentials required): every account."""
+
+Authenticate = Callable[[str | None], Awaitable[Principal]]
+"""Turns a token (None when the caller gave none) into a principal, or raises AccessDenied."""

@@ -24,13 +24,13 @@ to nothing.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 import grpc
 import grpc.aio
 
-from ordergate.feed.access import AccessDenied, Principal
+from ordergate.feed.access import AccessDenied, Authenticate, Principal
 from ordergate.feed.auth import bearer_token
 from ordergate.feed.filters import FeedFilter, parse_filter
 from ordergate.feed.grpc import feed_pb2, feed_pb2_grpc
@@ -45,8 +45,6 @@ __all__ = [
     "start_grpc_server",
 ]
 
-Authenticate = Callable[[str | None], Awaitable[Principal]]
-"""Turns a bearer token (None: none given) into a principal, or raises AccessDenied."""
 
 AFTER_POSITION_METADATA = "feed-after-position"
 """The initial metadata key of ``Subscribe``: the position delivery starts after."""
